@@ -1,0 +1,868 @@
+/*
+ * The PCI core (PCI Local Bus Specification 3.0): the abstract "pci-device"
+ * class with its type 0 configuration header, BAR sizing and mapping
+ * (§6.2.5.1), INTx routing through the bus owner, capability lists (§6.7),
+ * devfn placement (addr=), and the text of info pci.
+ *
+ * Left out: PCI-to-PCI bridges and secondary buses, expansion ROM BARs,
+ * extended (PCIe) configuration space, MSI/MSI-X (a device adds them as
+ * capabilities), hotplug.
+ */
+#include "hw/pci/pci.h"
+#include "util/error.h"
+#include "util/log.h"
+
+static GPtrArray *pci_buses; /* of PCIBus *, in creation order */
+
+/* ---- class helpers ---- */
+
+/*
+ * Every class below "pci-device" embeds PCIDeviceClass first, so a class may leave
+ * ids or hooks to an ancestor: each is taken from the nearest class that sets it.
+ */
+static const PCIDeviceClass *pci_class_parent(const PCIDeviceClass *pc)
+{
+    const char *parent = pc->parent.parent;
+    return parent ? (const PCIDeviceClass *)device_class_find(parent) : NULL;
+}
+
+#define PCI_CLASS_LOOKUP(dev, field)                                                               \
+    ({                                                                                             \
+        const PCIDeviceClass *pc_ = pci_device_get_class(dev);                                     \
+        while (pc_ && !pc_->field) {                                                               \
+            pc_ = pci_class_parent(pc_);                                                           \
+        }                                                                                          \
+        pc_ ? pc_->field : 0;                                                                      \
+    })
+
+static const PCIDeviceClass *pci_ids_class(const PCIDevice *dev)
+{
+    const PCIDeviceClass *pc = pci_device_get_class(dev);
+
+    while (pc && !pc->vendor_id) {
+        pc = pci_class_parent(pc);
+    }
+    return pc;
+}
+
+/* ---- buses ---- */
+
+static void pci_bus_print_dev(BusState *qbus, DeviceState *qdev, GString *out, int indent);
+static bool pci_bus_plug(BusState *qbus, DeviceState *qdev, GError **errp);
+static void pci_bus_unplug(BusState *qbus, DeviceState *qdev);
+
+static const BusOps pci_bus_ops = {
+    .plug = pci_bus_plug,
+    .unplug = pci_bus_unplug,
+    .print_dev = pci_bus_print_dev,
+};
+
+PCIBus *pci_bus_new(DeviceState *parent, const char *name, MemoryRegion *mem, MemoryRegion *io)
+{
+    PCIBus *bus = g_new0(PCIBus, 1);
+
+    bus->qbus = bus_new(BUS_PCI, name, parent, &pci_bus_ops);
+    bus->bus_num = 0;
+    bus->address_space_mem = mem;
+    bus->address_space_io = io;
+    if (!pci_buses) {
+        pci_buses = g_ptr_array_new();
+    }
+    g_ptr_array_add(pci_buses, bus);
+    return bus;
+}
+
+void pci_bus_irqs(PCIBus *bus, PCISetIrqFn set_irq, PCIMapIrqFn map_irq, void *opaque, int nirq)
+{
+    bus->set_irq = set_irq;
+    bus->map_irq = map_irq;
+    bus->irq_opaque = opaque;
+    bus->nirq = nirq;
+    g_free(bus->irq_count);
+    bus->irq_count = g_new0(int, nirq);
+}
+
+PCIBus *pci_bus_from_qbus(BusState *qbus)
+{
+    for (guint i = 0; pci_buses && i < pci_buses->len; i++) {
+        PCIBus *bus = g_ptr_array_index(pci_buses, i);
+        if (bus->qbus == qbus) {
+            return bus;
+        }
+    }
+    return NULL;
+}
+
+PCIDevice *pci_find_device(PCIBus *bus, int bus_num, int devfn)
+{
+    if (bus_num != bus->bus_num || devfn < 0 || devfn >= PCI_DEVFN_MAX) {
+        return NULL;
+    }
+    return bus->devices[devfn];
+}
+
+/* "SLOT[.FUNC]" in hex, QEMU's spelling of addr=. */
+static bool pci_parse_devfn(const char *str, int *devfn)
+{
+    char *end;
+    unsigned long slot, func = 0;
+
+    if (!g_ascii_isxdigit(str[0])) {
+        return false;
+    }
+    slot = strtoul(str, &end, 16);
+    if (*end == '.') {
+        if (!g_ascii_isxdigit(end[1])) {
+            return false;
+        }
+        func = strtoul(end + 1, &end, 16);
+    }
+    if (*end || slot >= PCI_SLOT_MAX || func >= PCI_FUNC_MAX) {
+        return false;
+    }
+    *devfn = PCI_DEVFN(slot, func);
+    return true;
+}
+
+static bool pci_slot_free(PCIBus *bus, int slot)
+{
+    for (int f = 0; f < PCI_FUNC_MAX; f++) {
+        if (bus->devices[PCI_DEVFN(slot, f)]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int pci_first_free_slot(PCIBus *bus)
+{
+    for (int slot = 0; slot < PCI_SLOT_MAX; slot++) {
+        if (pci_slot_free(bus, slot)) {
+            return slot;
+        }
+    }
+    return -1;
+}
+
+static bool pci_is_multifunction(const PCIDevice *dev)
+{
+    const PCIDeviceClass *pc = pci_ids_class(dev);
+
+    return dev->multifunction || (pc && (pc->header_type & PCI_HEADER_TYPE_MULTI_FUNCTION));
+}
+
+static bool pci_bus_plug(BusState *qbus, DeviceState *qdev, GError **errp)
+{
+    PCIBus *bus = pci_bus_from_qbus(qbus);
+    PCIDevice *dev = (PCIDevice *)qdev;
+    PCIDevice *fn0;
+    int devfn, free_slot;
+
+    if (!bus || !device_class_is_a(qdev->klass, TYPE_PCI_DEVICE)) {
+        error_setg(errp, "'%s' is not a PCI device", device_type(qdev));
+        return false;
+    }
+    if (dev->addr && *dev->addr) {
+        if (!pci_parse_devfn(dev->addr, &devfn)) {
+            error_setg(errp,
+                       "%s: addr=%s is not a PCI address; use SLOT[.FUNCTION] in hex, "
+                       "slot 00-1f and function 0-7, e.g. addr=03.0",
+                       device_type(qdev), dev->addr);
+            return false;
+        }
+    } else if (dev->devfn >= 0) {
+        devfn = dev->devfn; /* chosen by pci_create_simple() */
+    } else {
+        free_slot = pci_first_free_slot(bus);
+        if (free_slot < 0) {
+            error_setg(errp, "%s: PCI bus '%s' has no free slot left (all %d are taken)",
+                       device_type(qdev), qbus->name, PCI_SLOT_MAX);
+            return false;
+        }
+        devfn = PCI_DEVFN(free_slot, 0);
+    }
+    if (bus->devices[devfn]) {
+        PCIDevice *other = bus->devices[devfn];
+        g_autofree char *hint = NULL;
+
+        free_slot = pci_first_free_slot(bus);
+        hint = free_slot >= 0 ? g_strdup_printf("; the first free slot is addr=%02x.0", free_slot)
+                              : g_strdup("; the bus has no free slot left");
+        error_setg(errp, "%s: PCI address %02x.%x on bus '%s' is already taken by '%s'%s",
+                   device_type(qdev), PCI_SLOT(devfn), PCI_FUNC(devfn), qbus->name,
+                   other->qdev.id ? other->qdev.id : device_type(&other->qdev), hint);
+        return false;
+    }
+    /* Functions 1-7 exist only beside a multifunction function 0 (§6.2.1, header type). */
+    fn0 = bus->devices[PCI_DEVFN(PCI_SLOT(devfn), 0)];
+    if (PCI_FUNC(devfn) && fn0 && !pci_is_multifunction(fn0)) {
+        error_setg(errp,
+                   "%s: cannot add function %x to slot %02x: function 0 ('%s') is not "
+                   "multifunction (set multifunction=on on it)",
+                   device_type(qdev), PCI_FUNC(devfn), PCI_SLOT(devfn), device_type(&fn0->qdev));
+        return false;
+    }
+    if (!PCI_FUNC(devfn) && !pci_is_multifunction(dev) && !pci_slot_free(bus, PCI_SLOT(devfn))) {
+        error_setg(errp,
+                   "%s: slot %02x already has other functions, so function 0 must be "
+                   "multifunction (add multifunction=on)",
+                   device_type(qdev), PCI_SLOT(devfn));
+        return false;
+    }
+    dev->bus = bus;
+    dev->devfn = devfn;
+    snprintf(dev->addr_buf, sizeof(dev->addr_buf), "%02x.%x", PCI_SLOT(devfn), PCI_FUNC(devfn));
+    dev->addr = dev->addr_buf; /* the user's string stays owned by the device's string list */
+    bus->devices[devfn] = dev;
+    return true;
+}
+
+static void pci_bus_unplug(BusState *qbus, DeviceState *qdev)
+{
+    PCIDevice *dev = (PCIDevice *)qdev;
+
+    if (dev->bus && dev->bus->devices[dev->devfn] == dev) {
+        dev->bus->devices[dev->devfn] = NULL;
+    }
+    dev->bus = NULL;
+}
+
+/* ---- INTx ---- */
+
+static void pci_bus_change_irq(PCIDevice *dev, int level)
+{
+    PCIBus *bus = dev->bus;
+    int pin = dev->config[PCI_INTERRUPT_PIN] - 1;
+    int irq_num;
+
+    if (level == dev->irq_delivered) {
+        return;
+    }
+    dev->irq_delivered = level;
+    if (!bus || !bus->map_irq || pin < 0 || pin >= PCI_NUM_PINS) {
+        return;
+    }
+    irq_num = bus->map_irq(dev, pin);
+    if (irq_num < 0 || irq_num >= bus->nirq) {
+        return;
+    }
+    /* Several devices share a line: it is high while any of them asserts it. */
+    bus->irq_count[irq_num] += level ? 1 : -1;
+    g_assert(bus->irq_count[irq_num] >= 0);
+    bus->set_irq(bus->irq_opaque, irq_num, bus->irq_count[irq_num] != 0);
+}
+
+static void pci_update_irq(PCIDevice *dev)
+{
+    bool disabled = pci_get_word(dev->config + PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE;
+    uint16_t status = pci_get_word(dev->config + PCI_STATUS);
+
+    /* STATUS.INTERRUPT shows the pin's state even while COMMAND.INTX_DISABLE masks it. */
+    status = dev->irq_state ? status | PCI_STATUS_INTERRUPT : status & ~PCI_STATUS_INTERRUPT;
+    pci_set_word(dev->config + PCI_STATUS, status);
+    pci_bus_change_irq(dev, dev->irq_state && !disabled);
+}
+
+void pci_set_irq(PCIDevice *dev, int level)
+{
+    dev->irq_state = !!level;
+    pci_update_irq(dev);
+}
+
+int pci_swizzle_map_irq(PCIDevice *dev, int pin)
+{
+    return (pin + PCI_SLOT(dev->devfn)) % PCI_NUM_PINS;
+}
+
+/* ---- BARs ---- */
+
+static uint64_t pow2_ceil(uint64_t v)
+{
+    uint64_t p = 1;
+
+    while (p < v) {
+        p <<= 1;
+    }
+    return p;
+}
+
+static int pci_bar_offset(int n)
+{
+    return PCI_BASE_ADDRESS_0 + n * 4;
+}
+
+void pci_register_bar(PCIDevice *dev, int n, uint8_t type, MemoryRegion *mr)
+{
+    PCIIORegion *r;
+    uint64_t size = mr->size, wmask;
+    bool is64 = !(type & PCI_BAR_TYPE_IO) && (type & PCI_BAR_TYPE_MEM64);
+    int off = pci_bar_offset(n);
+
+    g_assert(n >= 0 && n < PCI_NUM_BARS && (!is64 || n + 1 < PCI_NUM_BARS));
+    g_assert(size && (!(type & PCI_BAR_TYPE_IO) || type == PCI_BAR_TYPE_IO));
+    size = MAX(pow2_ceil(size), (uint64_t)(type & PCI_BAR_TYPE_IO ? 4 : 16));
+    g_assert(!(type & PCI_BAR_TYPE_IO) || size <= 256); /* I/O BARs: 256 bytes at most (§6.2.5.1) */
+
+    r = &dev->io_regions[n];
+    g_assert(!r->size);
+    r->addr = PCI_BAR_UNMAPPED;
+    r->size = size;
+    r->type = type;
+    r->mr = mr;
+    r->address_space =
+        (type & PCI_BAR_TYPE_IO) ? dev->bus->address_space_io : dev->bus->address_space_mem;
+
+    /* Sizing: the address bits below the size read back as 0 (§6.2.5.1). */
+    wmask = ~(size - 1);
+    pci_set_long(dev->config + off, type);
+    pci_set_long(dev->wmask + off, (uint32_t)wmask & ~(type & PCI_BAR_TYPE_IO ? 0x3u : 0xfu));
+    if (is64) {
+        pci_set_long(dev->config + off + 4, 0);
+        pci_set_long(dev->wmask + off + 4, wmask >> 32);
+    }
+}
+
+uint64_t pci_get_bar_addr(PCIDevice *dev, int n)
+{
+    return dev->io_regions[n].addr;
+}
+
+/*
+ * The address BAR n decodes now, or PCI_BAR_UNMAPPED: decoding must be enabled in
+ * COMMAND, and an address of 0 or one whose range runs past the top of the space
+ * (what a BAR holds while software sizes it with all ones) decodes nothing.
+ */
+static uint64_t pci_bar_address(PCIDevice *dev, int n)
+{
+    PCIIORegion *r = &dev->io_regions[n];
+    uint16_t cmd = pci_get_word(dev->config + PCI_COMMAND);
+    int off = pci_bar_offset(n);
+    uint64_t addr, last;
+
+    if (r->type & PCI_BAR_TYPE_IO) {
+        if (!(cmd & PCI_COMMAND_IO)) {
+            return PCI_BAR_UNMAPPED;
+        }
+        addr = pci_get_long(dev->config + off) & ~(r->size - 1);
+        last = addr + r->size - 1;
+        /* x86 port space is 64 KiB; a BAR beyond it decodes nothing the CPU can reach. */
+        if (addr == 0 || last > 0xffff) {
+            return PCI_BAR_UNMAPPED;
+        }
+        return addr;
+    }
+    if (!(cmd & PCI_COMMAND_MEMORY)) {
+        return PCI_BAR_UNMAPPED;
+    }
+    if (r->type & PCI_BAR_TYPE_MEM64) {
+        addr = pci_get_quad(dev->config + off) & ~(r->size - 1);
+        last = addr + r->size - 1;
+        if (addr == 0 || last < addr || last == UINT64_MAX) {
+            return PCI_BAR_UNMAPPED;
+        }
+        return addr;
+    }
+    addr = pci_get_long(dev->config + off) & ~(r->size - 1);
+    last = addr + r->size - 1;
+    if (addr == 0 || last >= UINT32_MAX) {
+        return PCI_BAR_UNMAPPED;
+    }
+    return addr;
+}
+
+static void pci_update_mappings(PCIDevice *dev)
+{
+    memory_region_transaction_begin();
+    for (int n = 0; n < PCI_NUM_BARS; n++) {
+        PCIIORegion *r = &dev->io_regions[n];
+        uint64_t addr;
+
+        if (!r->size) {
+            continue;
+        }
+        addr = pci_bar_address(dev, n);
+        if (addr == r->addr) {
+            continue;
+        }
+        if (r->addr != PCI_BAR_UNMAPPED) {
+            memory_region_del_subregion(r->address_space, r->mr);
+        }
+        r->addr = addr;
+        if (addr != PCI_BAR_UNMAPPED) {
+            /*
+             * As in QEMU: an I/O BAR wins over legacy ports it overlaps; a memory BAR
+             * sits below RAM and the machine's own devices, as PCI memory does on a PC.
+             */
+            memory_region_add_subregion_overlap(r->address_space, addr, r->mr,
+                                                (r->type & PCI_BAR_TYPE_IO) ? 1 : -1);
+        }
+    }
+    memory_region_transaction_commit();
+}
+
+static void pci_unmap_all(PCIDevice *dev)
+{
+    memory_region_transaction_begin();
+    for (int n = 0; n < PCI_NUM_BARS; n++) {
+        PCIIORegion *r = &dev->io_regions[n];
+        if (r->size && r->addr != PCI_BAR_UNMAPPED) {
+            memory_region_del_subregion(r->address_space, r->mr);
+            r->addr = PCI_BAR_UNMAPPED;
+        }
+    }
+    memory_region_transaction_commit();
+}
+
+/* ---- configuration space ---- */
+
+static bool ranges_overlap(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+uint32_t pci_default_read_config(PCIDevice *dev, uint32_t addr, unsigned len)
+{
+    uint32_t val = 0;
+
+    g_assert(len <= 4 && addr + len <= PCI_CONFIG_SPACE_SIZE);
+    for (unsigned i = 0; i < len; i++) {
+        val |= (uint32_t)dev->config[addr + i] << (8 * i);
+    }
+    return val;
+}
+
+void pci_default_write_config(PCIDevice *dev, uint32_t addr, uint32_t val, unsigned len)
+{
+    g_assert(len <= 4 && addr + len <= PCI_CONFIG_SPACE_SIZE);
+    for (unsigned i = 0; i < len; i++) {
+        uint8_t b = val >> (8 * i);
+        uint8_t wmask = dev->wmask[addr + i], w1c = dev->w1cmask[addr + i];
+
+        dev->config[addr + i] = (dev->config[addr + i] & ~wmask) | (b & wmask);
+        dev->config[addr + i] &= ~(b & w1c);
+    }
+    if (ranges_overlap(addr, len, PCI_BASE_ADDRESS_0, PCI_NUM_BARS * 4) ||
+        ranges_overlap(addr, len, PCI_COMMAND, 2)) {
+        pci_update_mappings(dev);
+    }
+    if (ranges_overlap(addr, len, PCI_COMMAND, 2)) {
+        pci_update_irq(dev);
+    }
+}
+
+static bool pci_config_access_ok(uint32_t addr, unsigned len)
+{
+    return (len == 1 || len == 2 || len == 4) && !(addr & (len - 1)) &&
+           addr + len <= PCI_CONFIG_SPACE_SIZE;
+}
+
+uint32_t pci_config_read(PCIDevice *dev, uint32_t addr, unsigned len)
+{
+    uint32_t (*hook)(PCIDevice *, uint32_t, unsigned) = PCI_CLASS_LOOKUP(dev, config_read);
+
+    if (!pci_config_access_ok(addr, len)) {
+        return ~0u;
+    }
+    return hook ? hook(dev, addr, len) : pci_default_read_config(dev, addr, len);
+}
+
+void pci_config_write(PCIDevice *dev, uint32_t addr, uint32_t val, unsigned len)
+{
+    void (*hook)(PCIDevice *, uint32_t, uint32_t, unsigned) = PCI_CLASS_LOOKUP(dev, config_write);
+
+    if (!pci_config_access_ok(addr, len)) {
+        return;
+    }
+    if (hook) {
+        hook(dev, addr, val, len);
+    } else {
+        pci_default_write_config(dev, addr, val, len);
+    }
+}
+
+uint32_t pci_data_read(PCIBus *bus, uint32_t addr, unsigned len)
+{
+    PCIDevice *dev = pci_find_device(bus, (addr >> 16) & 0xff, (addr >> 8) & 0xff);
+
+    if (!dev) {
+        /* Master abort: all ones. */
+        return len >= 4 ? ~0u : (1u << (8 * len)) - 1;
+    }
+    return pci_config_read(dev, addr & 0xff, len);
+}
+
+void pci_data_write(PCIBus *bus, uint32_t addr, uint32_t val, unsigned len)
+{
+    PCIDevice *dev = pci_find_device(bus, (addr >> 16) & 0xff, (addr >> 8) & 0xff);
+
+    if (dev) {
+        pci_config_write(dev, addr & 0xff, val, len);
+    }
+}
+
+/* ---- capabilities ---- */
+
+uint8_t pci_find_capability(PCIDevice *dev, uint8_t cap_id)
+{
+    uint8_t off;
+    int hops = 0;
+
+    if (!(pci_get_word(dev->config + PCI_STATUS) & PCI_STATUS_CAP_LIST)) {
+        return 0;
+    }
+    /* At most 48 capabilities fit; the bound stops a looping list. */
+    for (off = dev->config[PCI_CAPABILITY_LIST]; off && hops < 48;
+         off = dev->config[off + 1], hops++) {
+        if (dev->config[off] == cap_id) {
+            return off;
+        }
+    }
+    return 0;
+}
+
+static bool pci_space_free(PCIDevice *dev, unsigned offset, unsigned size)
+{
+    for (unsigned i = offset; i < offset + size; i++) {
+        if (dev->used[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+uint8_t pci_add_capability(PCIDevice *dev, uint8_t cap_id, uint8_t offset, uint8_t size,
+                           GError **errp)
+{
+    unsigned off = offset;
+
+    if (size < 2) {
+        error_setg(errp, "%s: capability 0x%02x of %u bytes is too small (at least 2)",
+                   device_type(&dev->qdev), cap_id, size);
+        return 0;
+    }
+    if (off == 0) {
+        for (off = PCI_CONFIG_HEADER_SIZE; off + size <= PCI_CONFIG_SPACE_SIZE; off += 4) {
+            if (pci_space_free(dev, off, size)) {
+                break;
+            }
+        }
+        if (off + size > PCI_CONFIG_SPACE_SIZE) {
+            error_setg(errp, "%s: no room for a %u-byte capability 0x%02x in configuration space",
+                       device_type(&dev->qdev), size, cap_id);
+            return 0;
+        }
+    } else if (off < PCI_CONFIG_HEADER_SIZE || (off & 3) || off + size > PCI_CONFIG_SPACE_SIZE ||
+               !pci_space_free(dev, off, size)) {
+        error_setg(errp,
+                   "%s: capability 0x%02x at 0x%02x (%u bytes) is outside 0x40-0xff, "
+                   "misaligned or overlaps another",
+                   device_type(&dev->qdev), cap_id, off, size);
+        return 0;
+    }
+    /* New capabilities go to the head of the list. */
+    dev->config[off] = cap_id;
+    dev->config[off + 1] = dev->config[PCI_CAPABILITY_LIST];
+    dev->config[PCI_CAPABILITY_LIST] = off;
+    pci_set_word(dev->config + PCI_STATUS,
+                 pci_get_word(dev->config + PCI_STATUS) | PCI_STATUS_CAP_LIST);
+    memset(dev->used + off, 1, size);
+    /* The capability's own code decides what the guest may write; the header is fixed. */
+    memset(dev->wmask + off, 0, size);
+    memset(dev->w1cmask + off, 0, size);
+    return off;
+}
+
+/* ---- the abstract device ---- */
+
+static void pci_init_config(PCIDevice *dev)
+{
+    const PCIDeviceClass *ids = pci_ids_class(dev);
+    uint16_t subvendor = ids->subsystem_vendor_id, subid = ids->subsystem_id;
+
+    memset(dev->config, 0, sizeof(dev->config));
+    memset(dev->wmask, 0, sizeof(dev->wmask));
+    memset(dev->w1cmask, 0, sizeof(dev->w1cmask));
+    memset(dev->used, 0, sizeof(dev->used));
+    memset(dev->used, 1, PCI_CONFIG_HEADER_SIZE);
+
+    pci_set_word(dev->config + PCI_VENDOR_ID, ids->vendor_id);
+    pci_set_word(dev->config + PCI_DEVICE_ID, ids->device_id);
+    dev->config[PCI_REVISION_ID] = ids->revision;
+    dev->config[PCI_CLASS_PROG] = ids->prog_if;
+    pci_set_word(dev->config + PCI_CLASS_DEVICE, ids->class_id);
+    dev->config[PCI_HEADER_TYPE] = ids->header_type;
+    if (dev->multifunction) {
+        dev->config[PCI_HEADER_TYPE] |= PCI_HEADER_TYPE_MULTI_FUNCTION;
+    }
+    if (!subvendor && !subid) {
+        subvendor = PCI_SUBVENDOR_ID_REDHAT_QUMRANET;
+        subid = PCI_SUBDEVICE_ID_QEMU;
+    }
+    pci_set_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID, subvendor);
+    pci_set_word(dev->config + PCI_SUBSYSTEM_ID, subid);
+    dev->config[PCI_INTERRUPT_PIN] = PCI_CLASS_LOOKUP(dev, interrupt_pin);
+
+    pci_set_word(dev->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+                                               PCI_COMMAND_MASTER | PCI_COMMAND_PARITY |
+                                               PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
+    pci_set_word(dev->w1cmask + PCI_STATUS,
+                 PCI_STATUS_PARITY | PCI_STATUS_SIG_TARGET_ABORT | PCI_STATUS_REC_TARGET_ABORT |
+                     PCI_STATUS_REC_MASTER_ABORT | PCI_STATUS_SIG_SYSTEM_ERROR |
+                     PCI_STATUS_DETECTED_PARITY);
+    dev->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
+    dev->wmask[PCI_LATENCY_TIMER] = 0xff;
+    dev->wmask[PCI_INTERRUPT_LINE] = 0xff;
+    /* As QEMU: device-specific registers are plain read/write unless the device says otherwise. */
+    memset(dev->wmask + PCI_CONFIG_HEADER_SIZE, 0xff,
+           PCI_CONFIG_SPACE_SIZE - PCI_CONFIG_HEADER_SIZE);
+}
+
+static bool pci_qdev_realize(DeviceState *qdev, GError **errp)
+{
+    PCIDevice *dev = (PCIDevice *)qdev;
+    const PCIDeviceClass *ids = pci_ids_class(dev);
+    bool (*realize)(PCIDevice *, GError **) = PCI_CLASS_LOOKUP(dev, realize);
+
+    if (!ids) {
+        error_setg(errp,
+                   "'%s' is an abstract PCI device type; pick a concrete one "
+                   "(see -device help)",
+                   device_type(qdev));
+        return false;
+    }
+    for (int n = 0; n < PCI_NUM_BARS; n++) {
+        dev->io_regions[n] = (PCIIORegion){.addr = PCI_BAR_UNMAPPED};
+    }
+    dev->irq_state = 0;
+    dev->irq_delivered = 0;
+    pci_init_config(dev);
+    if (realize && !realize(dev, errp)) {
+        return false;
+    }
+    return true;
+}
+
+static void pci_qdev_unrealize(DeviceState *qdev)
+{
+    PCIDevice *dev = (PCIDevice *)qdev;
+    void (*unrealize)(PCIDevice *) = PCI_CLASS_LOOKUP(dev, unrealize);
+
+    pci_set_irq(dev, 0);
+    /* Before the device may destroy the regions its BARs decode. */
+    pci_unmap_all(dev);
+    if (unrealize) {
+        unrealize(dev);
+    }
+}
+
+static void pci_qdev_reset(DeviceState *qdev)
+{
+    PCIDevice *dev = (PCIDevice *)qdev;
+    void (*reset)(PCIDevice *) = PCI_CLASS_LOOKUP(dev, reset);
+    uint16_t cmd = pci_get_word(dev->config + PCI_COMMAND);
+    uint16_t status = pci_get_word(dev->config + PCI_STATUS);
+
+    pci_set_word(dev->config + PCI_COMMAND, cmd & ~pci_get_word(dev->wmask + PCI_COMMAND));
+    pci_set_word(dev->config + PCI_STATUS, status & ~pci_get_word(dev->w1cmask + PCI_STATUS));
+    dev->config[PCI_CACHE_LINE_SIZE] = 0;
+    dev->config[PCI_LATENCY_TIMER] = 0;
+    dev->config[PCI_INTERRUPT_LINE] = 0;
+    for (int n = 0; n < PCI_NUM_BARS; n++) {
+        PCIIORegion *r = &dev->io_regions[n];
+        int off = pci_bar_offset(n);
+
+        if (!r->size) {
+            continue;
+        }
+        pci_set_long(dev->config + off, r->type);
+        if (!(r->type & PCI_BAR_TYPE_IO) && (r->type & PCI_BAR_TYPE_MEM64)) {
+            pci_set_long(dev->config + off + 4, 0);
+        }
+    }
+    pci_update_mappings(dev);
+    dev->irq_state = 0;
+    pci_update_irq(dev);
+    if (reset) {
+        reset(dev);
+    }
+}
+
+static void pci_instance_init(DeviceState *qdev)
+{
+    ((PCIDevice *)qdev)->devfn = PCI_DEVFN_AUTO;
+}
+
+static const Property pci_props[] = {
+    DEFINE_PROP_STRING("addr", PCIDevice, addr, NULL,
+                       "slot and function, SLOT[.FUNC] in hex (e.g. 03.0); default: first free"),
+    DEFINE_PROP_BOOL("multifunction", PCIDevice, multifunction, false,
+                     "function 0 of a slot with several functions"),
+    DEFINE_PROP_END,
+};
+
+static PCIDeviceClass pci_device_class = {
+    .parent =
+        {
+            .name = TYPE_PCI_DEVICE,
+            .desc = "abstract PCI device",
+            .instance_size = sizeof(PCIDevice),
+            .bus_type = BUS_PCI,
+            .props = pci_props,
+            .instance_init = pci_instance_init,
+            .realize = pci_qdev_realize,
+            .unrealize = pci_qdev_unrealize,
+            .reset = pci_qdev_reset,
+        },
+};
+
+PCIDevice *pci_create_simple(PCIBus *bus, int devfn, const char *type, GError **errp)
+{
+    DeviceState *qdev = device_new(type, errp);
+
+    if (!qdev) {
+        return NULL;
+    }
+    if (!device_class_is_a(qdev->klass, TYPE_PCI_DEVICE)) {
+        error_setg(errp, "'%s' is not a PCI device", type);
+        device_destroy(qdev);
+        return NULL;
+    }
+    ((PCIDevice *)qdev)->devfn = devfn;
+    if (!device_realize(qdev, bus->qbus, errp)) {
+        device_destroy(qdev);
+        return NULL;
+    }
+    return (PCIDevice *)qdev;
+}
+
+/* ---- text ---- */
+
+static const struct {
+    uint16_t class_id;
+    const char *desc;
+} pci_class_names[] = {
+    {0x0001, "VGA controller"},
+    {0x0100, "SCSI controller"},
+    {0x0101, "IDE controller"},
+    {0x0102, "Floppy controller"},
+    {0x0104, "RAID controller"},
+    {0x0106, "SATA controller"},
+    {0x0107, "SAS controller"},
+    {0x0108, "Non-Volatile memory controller"},
+    {0x0180, "Storage controller"},
+    {0x0200, "Ethernet controller"},
+    {0x0280, "Network controller"},
+    {0x0300, "VGA controller"},
+    {0x0301, "XGA controller"},
+    {0x0302, "3D controller"},
+    {0x0380, "Display controller"},
+    {0x0400, "Video controller"},
+    {0x0401, "Audio controller"},
+    {0x0403, "Audio controller"},
+    {0x0480, "Multimedia controller"},
+    {0x0500, "RAM controller"},
+    {0x0580, "Memory controller"},
+    {0x0600, "Host bridge"},
+    {0x0601, "ISA bridge"},
+    {0x0602, "EISA bridge"},
+    {0x0604, "PCI bridge"},
+    {0x0680, "Bridge"},
+    {0x0700, "Serial port"},
+    {0x0701, "Parallel port"},
+    {0x0780, "Communication controller"},
+    {0x0800, "Interrupt controller"},
+    {0x0880, "System peripheral"},
+    {0x0c03, "USB controller"},
+    {0x0c05, "SMBus"},
+};
+
+static void pci_info_device(GString *out, PCIBus *bus, PCIDevice *dev)
+{
+    uint16_t class_id = pci_get_word(dev->config + PCI_CLASS_DEVICE);
+    const char *desc = NULL;
+
+    for (size_t i = 0; i < ARRAY_SIZE(pci_class_names); i++) {
+        if (pci_class_names[i].class_id == class_id) {
+            desc = pci_class_names[i].desc;
+            break;
+        }
+    }
+    g_string_append_printf(out, "  Bus %2d, device %3d, function %d:\n", bus->bus_num,
+                           PCI_SLOT(dev->devfn), PCI_FUNC(dev->devfn));
+    if (desc) {
+        g_string_append_printf(out, "    %s", desc);
+    } else {
+        g_string_append_printf(out, "    Class %04x", class_id);
+    }
+    g_string_append_printf(out, ": PCI device %04x:%04x\n",
+                           pci_get_word(dev->config + PCI_VENDOR_ID),
+                           pci_get_word(dev->config + PCI_DEVICE_ID));
+    g_string_append_printf(out, "      PCI subsystem %04x:%04x\n",
+                           pci_get_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID),
+                           pci_get_word(dev->config + PCI_SUBSYSTEM_ID));
+    if (dev->config[PCI_INTERRUPT_PIN]) {
+        g_string_append_printf(out, "      IRQ %d, pin %c\n", dev->config[PCI_INTERRUPT_LINE],
+                               'A' + dev->config[PCI_INTERRUPT_PIN] - 1);
+    }
+    for (int n = 0; n < PCI_NUM_BARS; n++) {
+        PCIIORegion *r = &dev->io_regions[n];
+
+        if (!r->size) {
+            continue;
+        }
+        if (r->type & PCI_BAR_TYPE_IO) {
+            g_string_append_printf(out, "      BAR%d: I/O at 0x%04" PRIx64 " [0x%04" PRIx64 "].\n",
+                                   n, r->addr, r->addr + r->size - 1);
+        } else {
+            g_string_append_printf(
+                out, "      BAR%d: %d bit%s memory at 0x%08" PRIx64 " [0x%08" PRIx64 "].\n", n,
+                (r->type & PCI_BAR_TYPE_MEM64) ? 64 : 32,
+                (r->type & PCI_BAR_TYPE_PREFETCH) ? " prefetchable" : "", r->addr,
+                r->addr + r->size - 1);
+        }
+    }
+    g_string_append_printf(out, "      id \"%s\"\n", dev->qdev.id ? dev->qdev.id : "");
+}
+
+char *pci_info_string(void)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; pci_buses && i < pci_buses->len; i++) {
+        PCIBus *bus = g_ptr_array_index(pci_buses, i);
+        for (int devfn = 0; devfn < PCI_DEVFN_MAX; devfn++) {
+            if (bus->devices[devfn]) {
+                pci_info_device(out, bus, bus->devices[devfn]);
+            }
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+static void pci_bus_print_dev(BusState *qbus, DeviceState *qdev, GString *out, int indent)
+{
+    PCIDevice *dev = (PCIDevice *)qdev;
+
+    g_string_append_printf(out,
+                           "%*sclass %04x, addr %02x:%02x.%x, pci id %04x:%04x "
+                           "(sub %04x:%04x)\n",
+                           indent, "", pci_get_word(dev->config + PCI_CLASS_DEVICE),
+                           dev->bus ? dev->bus->bus_num : 0, PCI_SLOT(dev->devfn),
+                           PCI_FUNC(dev->devfn), pci_get_word(dev->config + PCI_VENDOR_ID),
+                           pci_get_word(dev->config + PCI_DEVICE_ID),
+                           pci_get_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID),
+                           pci_get_word(dev->config + PCI_SUBSYSTEM_ID));
+    for (int n = 0; n < PCI_NUM_BARS; n++) {
+        PCIIORegion *r = &dev->io_regions[n];
+        if (r->size) {
+            g_string_append_printf(out, "%*sbar %d: %s at 0x%" PRIx64 " [0x%" PRIx64 "]\n", indent,
+                                   "", n, (r->type & PCI_BAR_TYPE_IO) ? "i/o" : "mem", r->addr,
+                                   r->addr + r->size - 1);
+        }
+    }
+}
+
+MIMIC_INIT(pci_register_types)
+{
+    device_class_register(&pci_device_class.parent);
+}

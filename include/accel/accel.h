@@ -1,0 +1,51 @@
+/*
+ * THE accelerator interface. KVM (accel/kvm) and the binary translator
+ * (accel/tcg) implement it; machines and the monitor only ever talk to it
+ * through these ops and the capabilities they report.
+ */
+#ifndef ACCEL_ACCEL_H
+#define ACCEL_ACCEL_H
+
+#include "util/osdep.h"
+#include "core/cpu.h"
+
+typedef struct MachineState MachineState;
+
+typedef struct AccelOps {
+    const char *name;
+    /* Can it run on this host? If not, errp says why in words a person can act on. */
+    bool (*available)(GError **errp);
+    bool (*init_machine)(MachineState *ms, GError **errp);
+    /* Create the vCPU in the accelerator and start its thread (it parks until resumed). */
+    bool (*vcpu_create)(CPUState *cpu, GError **errp);
+    /* Make the vCPU leave guest mode soon (it then checks cpu->stop). */
+    void (*kick)(CPUState *cpu);
+    /* Accelerator -> CPUState, and back. vCPUs are stopped or it is their own thread. */
+    void (*sync_regs_from)(CPUState *cpu);
+    void (*sync_regs_to)(CPUState *cpu);
+    /* Interrupt delivery where the accelerator owns the interrupt controllers. */
+    void (*set_irq)(int gsi, int level);
+    /* An NMI to every vCPU. */
+    void (*inject_nmi)(void);
+    /* Machine reset: return devices the accelerator owns to their power-on state. */
+    void (*reset_vm)(void);
+    /* info kvm / info jit lines. */
+    void (*info)(GString *out);
+    /* Capabilities a machine may ask about. */
+    bool has_irqchip; /* interrupt controllers (PIC, IOAPIC, LAPIC, PIT) live in the accelerator */
+} AccelOps;
+
+void accel_register(const AccelOps *ops);
+const AccelOps *accel_find(const char *name);
+/* Names of all registered accelerators, for help text. */
+char *accel_names(void);
+/*
+ * Choose from "kvm:tcg"-style lists: the first available one wins; if none is,
+ * errp lists each one's reason.
+ */
+const AccelOps *accel_choose(const char *list, GError **errp);
+/* The accelerator in use, once chosen. */
+const AccelOps *current_accel(void);
+void accel_set_current(const AccelOps *ops);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * The CPU base: what every target's CPU shares, and the hooks the monitor,
+ * gdbstub and machines use without knowing the ISA. A target's CPU struct
+ * embeds CPUState as its first member.
+ */
+#ifndef CORE_CPU_H
+#define CORE_CPU_H
+
+#include "util/osdep.h"
+
+typedef struct CPUState CPUState;
+typedef struct AccelCPUState AccelCPUState;
+
+typedef struct CPUClass {
+    const char *arch; /* "x86_64", "riscv64" */
+    /* Architectural reset to power-on state (accelerator state is pushed afterwards). */
+    void (*reset)(CPUState *cpu);
+    /* info registers */
+    void (*dump_state)(CPUState *cpu, GString *out);
+    uint64_t (*get_pc)(CPUState *cpu);
+    /* Read/write guest memory by virtual address through the CPU's page tables. */
+    bool (*memory_rw_debug)(CPUState *cpu, uint64_t vaddr, void *buf, size_t len, bool is_write);
+    /* Value of a register by name for the monitor's expressions; false if unknown. */
+    bool (*get_register)(CPUState *cpu, const char *name, uint64_t *value);
+} CPUClass;
+
+struct CPUState {
+    const CPUClass *cc;
+    int index;          /* 0..smp-1 */
+    uint64_t arch_id;   /* APIC id, hart id */
+    GThread *thread;
+    AccelCPUState *accel;
+
+    /* Pause protocol, guarded by the big lock. */
+    bool created;
+    bool stop;    /* asked to stop */
+    bool stopped; /* acknowledged */
+    bool exit_thread;
+    /* The accelerator's register cache is newer than this struct. */
+    bool regs_dirty_in_accel;
+};
+
+#define MAX_CPUS 256
+extern CPUState *cpus[MAX_CPUS];
+extern int cpu_count;
+
+void cpu_register(CPUState *cpu);
+CPUState *cpu_by_index(int index);
+
+/* vCPU thread side: park here while a stop is requested. Called with the big lock held. */
+void cpu_wait_while_stopped(CPUState *cpu);
+/* Whether this vCPU should leave its run loop to stop. */
+static inline bool cpu_should_stop(CPUState *cpu)
+{
+    return __atomic_load_n(&cpu->stop, __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&cpu->exit_thread, __ATOMIC_ACQUIRE);
+}
+/* Wake everyone waiting on a vCPU state change; wait for one (big lock held). */
+void cpu_state_changed(void);
+void cpu_wait_state_change(void);
+
+/* Main-loop side (big lock held). */
+void cpus_pause_all(void);
+void cpus_resume_all(void);
+bool cpus_all_stopped(void);
+void cpus_stop_threads(void);
+
+/* Make a fresh copy of accelerator registers visible in cpu (monitor, gdbstub). */
+void cpu_synchronize_state(CPUState *cpu);
+/* Push cpu's (modified) state into the accelerator. */
+void cpu_synchronize_post_reset(CPUState *cpu);
+
+/* The monitor's current CPU. */
+CPUState *mon_current_cpu(void);
+void mon_set_current_cpu(int index);
+
+#endif

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Install the Debian packages mimic needs to build and test.
+# Only packages not yet installed are fetched; runs apt-get through sudo when not root.
+# Usage: scripts/install-deps.sh [--bench]   (--bench adds Debian's QEMU for side-by-side figures)
+set -e
+
+BUILD_DEPS="gcc make meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
+libjson-glib-dev libcapstone-dev zlib1g-dev libaio-dev liburing-dev libslirp-dev
+libseccomp-dev nettle-dev"
+TEST_DEPS="python3 python3-pytest python3-pexpect binutils cpio gzip dpkg-dev"
+BENCH_DEPS="qemu-system-x86"
+
+want="$BUILD_DEPS $TEST_DEPS"
+[ "$1" = "--bench" ] && want="$want $BENCH_DEPS"
+
+missing=""
+for pkg in $want; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $pkg"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "install-deps: need root or sudo to install:$missing" >&2
+    exit 1
+fi
+
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,661 @@
+/*
+ * main(): parse the command line (QEMU's spellings), build the machine and
+ * run the main loop.
+ */
+#include "system/system.h"
+#include "system/main-loop.h"
+#include "system/memory.h"
+#include "system/runstate.h"
+#include "core/machine.h"
+#include "core/qdev.h"
+#include "accel/accel.h"
+#include "chardev/char.h"
+#include "monitor/monitor.h"
+#include "target/x86/cpu.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/option.h"
+#include <signal.h>
+#include <unistd.h>
+
+bool nographic;
+static Chardev *serial_hds[MAX_SERIAL_PORTS];
+
+Chardev *serial_hd(int i)
+{
+    return i >= 0 && i < MAX_SERIAL_PORTS ? serial_hds[i] : NULL;
+}
+
+typedef struct Config {
+    const char *machine_spec;
+    const char *accel_spec; /* from -accel/-enable-kvm/-no-kvm */
+    const char *ram_spec;
+    const char *smp_spec;
+    const char *cpu_model;
+    const char *kernel, *initrd, *append, *bios;
+    const char *name;
+    const char *display;
+    bool start_paused;
+    bool nodefaults;
+    GPtrArray *serials;  /* legacy specs */
+    GPtrArray *monitors; /* legacy specs */
+    GPtrArray *mons;     /* -mon specs */
+    GPtrArray *chardevs;
+    GPtrArray *devices;
+    GPtrArray *globals;
+} Config;
+
+typedef enum {
+    ARG_NONE,
+    ARG_REQUIRED,
+} ArgKind;
+
+typedef struct OptionDef {
+    const char *name;
+    ArgKind arg;
+    const char *argname;
+    const char *help;
+    bool (*handle)(Config *cfg, const char *arg, GError **errp);
+} OptionDef;
+
+#define SET_STRING(field)                                                                          \
+    static bool opt_##field(Config *cfg, const char *arg, GError **errp)                            \
+    {                                                                                              \
+        cfg->field = arg;                                                                          \
+        return true;                                                                               \
+    }
+SET_STRING(machine_spec)
+SET_STRING(ram_spec)
+SET_STRING(smp_spec)
+SET_STRING(cpu_model)
+SET_STRING(kernel)
+SET_STRING(initrd)
+SET_STRING(append)
+SET_STRING(bios)
+SET_STRING(display)
+
+#define ADD_TO_LIST(list)                                                                          \
+    static bool opt_##list(Config *cfg, const char *arg, GError **errp)                             \
+    {                                                                                              \
+        g_ptr_array_add(cfg->list, (gpointer)arg);                                                 \
+        return true;                                                                               \
+    }
+ADD_TO_LIST(serials)
+ADD_TO_LIST(monitors)
+ADD_TO_LIST(mons)
+ADD_TO_LIST(chardevs)
+ADD_TO_LIST(devices)
+ADD_TO_LIST(globals)
+
+static bool opt_accel(Config *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse("-accel", arg, "accel", errp);
+    const char *name;
+
+    if (!kv) {
+        return false;
+    }
+    name = keyval_take(kv, "accel");
+    if (!name || !keyval_check_all_used(kv, "the accelerator name (kvm, or kvm:tcg)", errp)) {
+        if (!name) {
+            error_setg(errp, "-accel: name an accelerator, e.g. -accel kvm");
+        }
+        return false;
+    }
+    cfg->accel_spec = g_strdup(name);
+    return true;
+}
+
+static bool opt_enable_kvm(Config *cfg, const char *arg, GError **errp)
+{
+    cfg->accel_spec = "kvm";
+    return true;
+}
+
+static bool opt_no_kvm(Config *cfg, const char *arg, GError **errp)
+{
+    cfg->accel_spec = "tcg";
+    return true;
+}
+
+static bool opt_name(Config *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse("-name", arg, "guest", errp);
+    const char *guest;
+
+    if (!kv) {
+        return false;
+    }
+    guest = keyval_take(kv, "guest");
+    keyval_take(kv, "process");
+    keyval_take(kv, "debug-threads");
+    if (!keyval_check_all_used(kv, "guest, process, debug-threads", errp)) {
+        return false;
+    }
+    cfg->name = guest ? g_strdup(guest) : NULL;
+    return true;
+}
+
+static bool opt_S(Config *cfg, const char *arg, GError **errp)
+{
+    cfg->start_paused = true;
+    return true;
+}
+
+static bool opt_no_reboot(Config *cfg, const char *arg, GError **errp)
+{
+    no_reboot = true;
+    return true;
+}
+
+static bool opt_no_shutdown(Config *cfg, const char *arg, GError **errp)
+{
+    no_shutdown = true;
+    return true;
+}
+
+static bool opt_nographic(Config *cfg, const char *arg, GError **errp)
+{
+    nographic = true;
+    return true;
+}
+
+static bool opt_nodefaults(Config *cfg, const char *arg, GError **errp)
+{
+    cfg->nodefaults = true;
+    return true;
+}
+
+static bool opt_log_items(Config *cfg, const char *arg, GError **errp)
+{
+    if (strcmp(arg, "help") == 0) {
+        g_autofree char *help = log_items_help();
+        fputs(help, stdout);
+        exit(0);
+    }
+    return log_parse_items(arg, errp);
+}
+
+static bool opt_log_file(Config *cfg, const char *arg, GError **errp)
+{
+    return log_set_file(arg, errp);
+}
+
+static bool opt_version(Config *cfg, const char *arg, GError **errp)
+{
+    printf("mimic emulator version " MIMIC_VERSION "\n");
+    exit(0);
+}
+
+static bool opt_help(Config *cfg, const char *arg, GError **errp);
+
+static const OptionDef options[] = {
+    {"h", ARG_NONE, NULL, "print this help", opt_help},
+    {"help", ARG_NONE, NULL, "print this help", opt_help},
+    {"version", ARG_NONE, NULL, "print the version", opt_version},
+    {"machine", ARG_REQUIRED, "type,accel=A", "select the machine (-machine help lists them)",
+     opt_machine_spec},
+    {"M", ARG_REQUIRED, "type", "short for -machine", opt_machine_spec},
+    {"accel", ARG_REQUIRED, "kvm[:tcg]", "accelerator, with fallbacks separated by ':'",
+     opt_accel},
+    {"enable-kvm", ARG_NONE, NULL, "same as -accel kvm", opt_enable_kvm},
+    {"no-kvm", ARG_NONE, NULL, "same as -accel tcg", opt_no_kvm},
+    {"cpu", ARG_REQUIRED, "model", "CPU model (-cpu help lists them)", opt_cpu_model},
+    {"m", ARG_REQUIRED, "size", "guest RAM, e.g. 512 (MiB), 512M, 2G, size=2G", opt_ram_spec},
+    {"smp", ARG_REQUIRED, "n[,sockets=,cores=,threads=]", "number of CPUs and topology",
+     opt_smp_spec},
+    {"kernel", ARG_REQUIRED, "file", "boot this kernel (bzImage, Multiboot ELF)", opt_kernel},
+    {"initrd", ARG_REQUIRED, "file", "initial ram disk (a Multiboot module)", opt_initrd},
+    {"append", ARG_REQUIRED, "cmdline", "kernel command line", opt_append},
+    {"bios", ARG_REQUIRED, "file", "firmware image", opt_bios},
+    {"name", ARG_REQUIRED, "name", "guest name", opt_name},
+    {"S", ARG_NONE, NULL, "do not start the CPUs (use 'cont' in the monitor)", opt_S},
+    {"no-reboot", ARG_NONE, NULL, "exit instead of rebooting", opt_no_reboot},
+    {"no-shutdown", ARG_NONE, NULL, "stop instead of exiting when the guest powers off",
+     opt_no_shutdown},
+    {"nographic", ARG_NONE, NULL, "no display; serial and monitor share this terminal",
+     opt_nographic},
+    {"display", ARG_REQUIRED, "none", "display backend (only 'none' in this build)",
+     opt_display},
+    {"nodefaults", ARG_NONE, NULL, "create no default devices", opt_nodefaults},
+    {"serial", ARG_REQUIRED, "dev", "serial port backend (stdio, pty, file:F, unix:P, tcp:H:P, "
+                                    "null, none, chardev:ID)",
+     opt_serials},
+    {"monitor", ARG_REQUIRED, "dev", "HMP monitor on a backend (as -serial)", opt_monitors},
+    {"mon", ARG_REQUIRED, "chardev=id[,mode=readline]", "monitor on a -chardev", opt_mons},
+    {"chardev", ARG_REQUIRED, "backend,id=id[,...]", "character device", opt_chardevs},
+    {"device", ARG_REQUIRED, "driver[,prop=value]", "add a device (-device help)", opt_devices},
+    {"global", ARG_REQUIRED, "driver.prop=value", "default property value", opt_globals},
+    {"d", ARG_REQUIRED, "item,...", "debug log items (-d help)", opt_log_items},
+    {"D", ARG_REQUIRED, "logfile", "write the debug log to a file", opt_log_file},
+};
+
+static bool opt_help(Config *cfg, const char *arg, GError **errp)
+{
+    printf("usage: mimic-system-x86_64 [options]\n\nmimic " MIMIC_VERSION
+           ", a full-system emulator and virtualizer\n\n");
+    for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+        const OptionDef *o = &options[i];
+        g_autofree char *left = g_strdup_printf("-%s%s%s", o->name, o->argname ? " " : "",
+                                                o->argname ? o->argname : "");
+        printf("  %-36s %s\n", left, o->help);
+    }
+    printf("\nDuring -nographic: Ctrl-A h for help on the console escapes.\n");
+    exit(0);
+}
+
+static const OptionDef *find_option(const char *name)
+{
+    if (name[0] == '-') {
+        name++; /* --option works as -option */
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+        if (strcmp(options[i].name, name) == 0) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+static bool parse_command_line(Config *cfg, int argc, char **argv, GError **errp)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = NULL;
+        const OptionDef *o;
+        g_autoptr(GError) err = NULL;
+
+        if (argv[i][0] != '-') {
+            error_setg(errp, "'%s': expected an option; a disk image is given with "
+                             "-drive file=%s",
+                       argv[i], argv[i]);
+            return false;
+        }
+        o = find_option(argv[i] + 1);
+        if (!o) {
+            error_setg(errp, "unknown option '%s' (see -help)", argv[i]);
+            return false;
+        }
+        if (o->arg == ARG_REQUIRED) {
+            if (i + 1 >= argc) {
+                error_setg(errp, "option '%s' needs an argument: -%s %s", argv[i], o->name,
+                           o->argname);
+                return false;
+            }
+            arg = argv[++i];
+        }
+        if (!o->handle(cfg, arg, &err)) {
+            g_propagate_error(errp, g_steal_pointer(&err));
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool parse_ram_size(const char *spec, uint64_t *size, GError **errp)
+{
+    g_autoptr(KeyValList) kv = NULL;
+    const char *value;
+    g_autoptr(GError) err = NULL;
+
+    kv = keyval_parse("-m", spec, "size", errp);
+    if (!kv) {
+        return false;
+    }
+    value = keyval_take(kv, "size");
+    keyval_take(kv, "slots");
+    keyval_take(kv, "maxmem");
+    if (!keyval_check_all_used(kv, "size, slots, maxmem", errp)) {
+        return false;
+    }
+    if (!value || !parse_size(value, MiB, size, &err)) {
+        error_setg(errp, "-m %s: %s", spec, err ? err->message : "missing size");
+        return false;
+    }
+    if (*size < 1 * MiB) {
+        error_setg(errp, "-m %s: at least 1 MiB of RAM is needed; sizes without a suffix are "
+                         "in MiB (e.g. -m 512)",
+                   spec);
+        return false;
+    }
+    if (*size > 1024 * GiB) {
+        error_setg(errp, "-m %s: more than 1 TiB of RAM is not supported", spec);
+        return false;
+    }
+    return true;
+}
+
+/* -machine type[,accel=kvm:tcg][,other machine options] */
+static bool setup_machine(Config *cfg, MachineState *ms, GError **errp)
+{
+    g_autoptr(KeyValList) kv = NULL;
+    const char *type = NULL, *accel;
+    const MachineClass *mc;
+
+    if (cfg->machine_spec) {
+        kv = keyval_parse("-machine", cfg->machine_spec, "type", errp);
+        if (!kv) {
+            return false;
+        }
+        type = keyval_take(kv, "type");
+    }
+    if (type && strcmp(type, "help") == 0) {
+        g_autofree char *help = machine_help();
+        fputs(help, stdout);
+        exit(0);
+    }
+    mc = type ? machine_class_find(type) : machine_class_default();
+    if (!mc) {
+        g_autofree char *help = machine_help();
+        error_setg(errp, "-machine %s: unknown machine type.\n%s", type, help);
+        return false;
+    }
+    ms->mc = mc;
+    if (kv) {
+        accel = keyval_take(kv, "accel");
+        if (accel && !cfg->accel_spec) {
+            cfg->accel_spec = g_strdup(accel);
+        }
+        for (guint i = 0; i < kv->items->len; i++) {
+            KeyVal *item = g_ptr_array_index(kv->items, i);
+            if (item->used || !mc->set_option) {
+                continue;
+            }
+            item->used = true;
+            if (!mc->set_option(ms, item->key, item->value, errp)) {
+                return false;
+            }
+        }
+        if (!keyval_check_all_used(kv, mc->extra_options ? mc->extra_options : "type, accel",
+                                   errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool create_serials(Config *cfg, GError **errp)
+{
+    if (cfg->serials->len > MAX_SERIAL_PORTS) {
+        error_setg(errp, "-serial: at most %d serial ports", MAX_SERIAL_PORTS);
+        return false;
+    }
+    for (guint i = 0; i < cfg->serials->len; i++) {
+        g_autofree char *label = g_strdup_printf("serial%u", i);
+        const char *spec = g_ptr_array_index(cfg->serials, i);
+        g_autoptr(GError) err = NULL;
+
+        serial_hds[i] = chardev_new_legacy(label, spec, &err);
+        if (err) {
+            error_setg(errp, "-serial %s: %s", spec, err->message);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool create_monitors(Config *cfg, GError **errp)
+{
+    for (guint i = 0; i < cfg->monitors->len; i++) {
+        const char *spec = g_ptr_array_index(cfg->monitors, i);
+        g_autofree char *label = g_strdup_printf("compat_monitor%u", i);
+        g_autoptr(GError) err = NULL;
+        Chardev *chr = chardev_new_legacy(label, spec, &err);
+
+        if (err) {
+            error_setg(errp, "-monitor %s: %s", spec, err->message);
+            return false;
+        }
+        if (chr && !monitor_new_hmp(chr, true, errp)) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg->mons->len; i++) {
+        const char *spec = g_ptr_array_index(cfg->mons, i);
+        g_autoptr(KeyValList) kv = keyval_parse("-mon", spec, "chardev", errp);
+        const char *id, *mode;
+        Chardev *chr;
+
+        if (!kv) {
+            return false;
+        }
+        id = keyval_take(kv, "chardev");
+        mode = keyval_take(kv, "mode");
+        keyval_take(kv, "pretty");
+        if (!keyval_check_all_used(kv, "chardev, mode, pretty", errp)) {
+            return false;
+        }
+        if (mode && strcmp(mode, "readline") != 0) {
+            error_setg(errp, "-mon %s: mode '%s' is not available yet; use mode=readline", spec,
+                       mode);
+            return false;
+        }
+        chr = id ? chardev_find(id) : NULL;
+        if (!chr) {
+            error_setg(errp, "-mon %s: no chardev '%s' (create it with -chardev)", spec,
+                       id ? id : "");
+            return false;
+        }
+        if (!monitor_new_hmp(chr, true, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The defaults QEMU applies: -nographic puts serial0 and the monitor on one stdio mux. */
+static void apply_defaults(Config *cfg)
+{
+    bool stdio_mux = nographic && !cfg->nodefaults;
+
+    if (stdio_mux && cfg->serials->len == 0 && cfg->monitors->len == 0 && cfg->mons->len == 0) {
+        g_ptr_array_add(cfg->serials, "mon:stdio");
+        g_ptr_array_add(cfg->monitors, "chardev:serial0");
+    } else if (stdio_mux && cfg->serials->len == 0) {
+        g_ptr_array_add(cfg->serials, "stdio");
+    } else if (stdio_mux && cfg->monitors->len == 0 && cfg->mons->len == 0) {
+        g_ptr_array_add(cfg->monitors, "stdio");
+    }
+}
+
+/* -device ...,chardev=ID finds the chardev by its id. */
+static void *resolve_chardev_link(const char *id, GError **errp)
+{
+    Chardev *chr = chardev_find(id);
+
+    if (!chr) {
+        error_setg(errp, "no chardev '%s' (create it with -chardev)", id);
+    }
+    return chr;
+}
+
+static void quit_from_console(void)
+{
+    system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
+}
+
+static void handle_terminate_signal(int sig)
+{
+    system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
+}
+
+/* Catch unknown -device drivers before anything is built. */
+static bool check_device_drivers(Config *cfg, GError **errp)
+{
+    for (guint i = 0; i < cfg->devices->len; i++) {
+        const char *spec = g_ptr_array_index(cfg->devices, i);
+        g_autofree char *driver = g_strndup(spec, strcspn(spec, ","));
+
+        if (!device_class_find(driver)) {
+            error_setg(errp, "-device %s: no device type '%s' (see -device help)", spec, driver);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool check_readable(const char *opt, const char *path, GError **errp)
+{
+    if (access(path, R_OK) != 0) {
+        error_setg_errno(errp, errno, "%s '%s'", opt, path);
+        return false;
+    }
+    return true;
+}
+
+static bool build_vm(Config *cfg, MachineState *ms, GError **errp)
+{
+    const AccelOps *accel;
+    uint64_t ram_size;
+
+    if (!setup_machine(cfg, ms, errp)) {
+        return false;
+    }
+    ram_size = ms->mc->default_ram_size;
+    if (cfg->ram_spec && !parse_ram_size(cfg->ram_spec, &ram_size, errp)) {
+        return false;
+    }
+    ms->ram_size = ram_size;
+    if (!smp_parse(&ms->smp, cfg->smp_spec ? cfg->smp_spec : "1", ms->mc->max_cpus, errp)) {
+        return false;
+    }
+    ms->cpu_type = cfg->cpu_model ? cfg->cpu_model : ms->mc->default_cpu_type;
+    ms->kernel_filename = cfg->kernel;
+    ms->initrd_filename = cfg->initrd;
+    ms->kernel_cmdline = cfg->append ? cfg->append : "";
+    ms->firmware = cfg->bios;
+    ms->name = g_strdup(cfg->name);
+    if (cfg->initrd && !cfg->kernel) {
+        error_setg(errp, "-initrd needs -kernel");
+        return false;
+    }
+    if (cfg->append && !cfg->kernel) {
+        error_setg(errp, "-append needs -kernel");
+        return false;
+    }
+    if (!check_device_drivers(cfg, errp)) {
+        return false;
+    }
+    /* Fail before anything is built when an input file cannot be read. */
+    if ((cfg->kernel && !check_readable("-kernel", cfg->kernel, errp)) ||
+        (cfg->initrd && !strchr(cfg->initrd, ',') && !strchr(cfg->initrd, ' ') &&
+         !check_readable("-initrd", cfg->initrd, errp))) {
+        return false;
+    }
+    if (cfg->display && strcmp(cfg->display, "none") != 0) {
+        error_setg(errp, "-display %s: this build has no display backends; use -display none "
+                         "or -nographic",
+                   cfg->display);
+        return false;
+    }
+    for (guint i = 0; i < cfg->globals->len; i++) {
+        if (!qdev_add_global(g_ptr_array_index(cfg->globals, i), errp)) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg->chardevs->len; i++) {
+        if (!chardev_new_from_spec(g_ptr_array_index(cfg->chardevs, i), errp)) {
+            return false;
+        }
+    }
+    apply_defaults(cfg);
+    if (!create_serials(cfg, errp)) {
+        return false;
+    }
+    accel = accel_choose(cfg->accel_spec ? cfg->accel_spec : ms->mc->default_accel, errp);
+    if (!accel) {
+        return false;
+    }
+    accel_set_current(accel);
+    ms->accel_list = accel->name;
+    current_machine = ms;
+    if (!accel->init_machine(ms, errp) || !ms->mc->init(ms, errp)) {
+        return false;
+    }
+    for (guint i = 0; i < cfg->devices->len; i++) {
+        if (!qdev_device_add(g_ptr_array_index(cfg->devices, i), errp)) {
+            return false;
+        }
+    }
+    return create_monitors(cfg, errp);
+}
+
+/* Early exits for "help" arguments, before anything is built. */
+static void handle_help_requests(Config *cfg)
+{
+    if (cfg->cpu_model && strcmp(cfg->cpu_model, "help") == 0) {
+        g_autofree char *help = x86_cpu_models_help();
+        fputs(help, stdout);
+        exit(0);
+    }
+    for (guint i = 0; i < cfg->devices->len; i++) {
+        const char *spec = g_ptr_array_index(cfg->devices, i);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(GString) out = g_string_new(NULL);
+        g_autofree char *driver = NULL;
+
+        if (strcmp(spec, "help") == 0) {
+            g_autofree char *help = qdev_device_help();
+            fputs(help, stdout);
+            exit(0);
+        }
+        if (!g_str_has_suffix(spec, ",help")) {
+            continue;
+        }
+        driver = g_strndup(spec, strlen(spec) - strlen(",help"));
+        if (!qdev_device_prop_help(driver, out, &err)) {
+            error_report_err(g_steal_pointer(&err));
+            exit(1);
+        }
+        fputs(out->str, stdout);
+        exit(0);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    Config cfg = {
+        .serials = g_ptr_array_new(),
+        .monitors = g_ptr_array_new(),
+        .mons = g_ptr_array_new(),
+        .chardevs = g_ptr_array_new(),
+        .devices = g_ptr_array_new(),
+        .globals = g_ptr_array_new(),
+    };
+    MachineState ms = {0};
+    GError *err = NULL;
+    int status;
+
+    error_set_progname(argv[0]);
+    if (!parse_command_line(&cfg, argc, argv, &err)) {
+        error_report_err(err);
+        return 1;
+    }
+    handle_help_requests(&cfg);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, handle_terminate_signal);
+    signal(SIGINT, handle_terminate_signal);
+    signal(SIGHUP, handle_terminate_signal);
+    memory_map_init();
+    main_loop_init();
+    chardev_set_quit_hook(quit_from_console);
+    qdev_register_link_resolver("chardev", resolve_chardev_link);
+
+    if (!build_vm(&cfg, &ms, &err)) {
+        chardev_stdio_restore_terminal();
+        error_report_err(err);
+        return 1;
+    }
+    if (!nographic && !cfg.display && !cfg.nodefaults && cfg.serials->len == 0) {
+        warn_report("this build has no graphical display; use -nographic to get the serial "
+                    "console and the monitor on this terminal");
+    }
+    machine_reset(&ms);
+    if (!cfg.start_paused) {
+        vm_start();
+    }
+    status = main_loop_run();
+    vm_stop(RUN_STATE_SHUTDOWN);
+    chardev_close_all();
+    chardev_stdio_restore_terminal();
+    return status;
+}
