@@ -323,6 +323,21 @@ static void hmp_print_kvm(Monitor *mon, GVariant *ret)
     monitor_puts(mon, out->str);
 }
 
+static bool hmp_info_jit(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    const AccelOps *accel = current_accel();
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    if (!accel || strcmp(accel->name, "tcg") != 0) {
+        monitor_printf(mon, "the translator is not in use (accelerator: %s)\n",
+                       accel ? accel->name : "none");
+        return true;
+    }
+    accel->info(out);
+    monitor_puts(mon, out->str);
+    return true;
+}
+
 static bool qmp_query_chardev(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
 {
     g_autofree char *text = chardev_info_string();
@@ -544,6 +559,11 @@ const MonCommand hmp_info_commands[] = {
      .func = qmp_query_kvm,
      .print = hmp_print_kvm,
      .qmp_name = "query-kvm"},
+    {.name = "jit",
+     .args = args_none,
+     .params = "",
+     .help = "show translator statistics",
+     .func = hmp_info_jit},
     {.name = "chardev",
      .args = args_none,
      .params = "",

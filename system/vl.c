@@ -11,7 +11,6 @@
 #include "accel/accel.h"
 #include "chardev/char.h"
 #include "monitor/monitor.h"
-#include "target/x86/cpu.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/option.h"
@@ -29,6 +28,8 @@ Chardev *serial_hd(int i)
 typedef struct Config {
     const char *machine_spec;
     const char *accel_spec; /* from -accel/-enable-kvm/-no-kvm */
+    KeyValList *accel_opts; /* -accel NAME,key=value: the options after the name */
+    bool singlestep;
     const char *ram_spec;
     const char *smp_spec;
     const char *cpu_model;
@@ -96,13 +97,13 @@ static bool opt_accel(Config *cfg, const char *arg, GError **errp)
         return false;
     }
     name = keyval_take(kv, "accel");
-    if (!name || !keyval_check_all_used(kv, "the accelerator name (kvm, or kvm:tcg)", errp)) {
-        if (!name) {
-            error_setg(errp, "-accel: name an accelerator, e.g. -accel kvm");
-        }
+    if (!name) {
+        error_setg(errp, "-accel: name an accelerator, e.g. -accel kvm");
         return false;
     }
     cfg->accel_spec = g_strdup(name);
+    keyval_free(cfg->accel_opts);
+    cfg->accel_opts = g_steal_pointer(&kv);
     return true;
 }
 
@@ -115,6 +116,12 @@ static bool opt_enable_kvm(Config *cfg, const char *arg, GError **errp)
 static bool opt_no_kvm(Config *cfg, const char *arg, GError **errp)
 {
     cfg->accel_spec = "tcg";
+    return true;
+}
+
+static bool opt_singlestep(Config *cfg, const char *arg, GError **errp)
+{
+    cfg->singlestep = true;
     return true;
 }
 
@@ -200,6 +207,8 @@ static const OptionDef options[] = {
      opt_accel},
     {"enable-kvm", ARG_NONE, NULL, "same as -accel kvm", opt_enable_kvm},
     {"no-kvm", ARG_NONE, NULL, "same as -accel tcg", opt_no_kvm},
+    {"singlestep", ARG_NONE, NULL, "translate one guest instruction per block (debugging)",
+     opt_singlestep},
     {"cpu", ARG_REQUIRED, "model", "CPU model (-cpu help lists them)", opt_cpu_model},
     {"m", ARG_REQUIRED, "size", "guest RAM, e.g. 512 (MiB), 512M, 2G, size=2G", opt_ram_spec},
     {"smp", ARG_REQUIRED, "n[,sockets=,cores=,threads=]", "number of CPUs and topology",
@@ -232,8 +241,9 @@ static const OptionDef options[] = {
 
 static bool opt_help(Config *cfg, const char *arg, GError **errp)
 {
-    printf("usage: mimic-system-x86_64 [options]\n\nmimic " MIMIC_VERSION
-           ", a full-system emulator and virtualizer\n\n");
+    printf("usage: %s [options]\n\nmimic " MIMIC_VERSION
+           ", a full-system emulator and virtualizer\n\n",
+           g_get_prgname() ? g_get_prgname() : "mimic-system");
     for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
         const OptionDef *o = &options[i];
         g_autofree char *left = g_strdup_printf("-%s%s%s", o->name, o->argname ? " " : "",
@@ -493,6 +503,31 @@ static bool check_device_drivers(Config *cfg, GError **errp)
     return true;
 }
 
+static bool apply_accel_options(Config *cfg, const AccelOps *accel, GError **errp)
+{
+    if (cfg->singlestep && !(accel->set_option &&
+                             accel->set_option("one-insn-per-tb", "on", errp))) {
+        if (errp && !*errp) {
+            error_setg(errp, "-singlestep needs the translator (-accel tcg)");
+        }
+        return false;
+    }
+    for (guint i = 0; cfg->accel_opts && i < cfg->accel_opts->items->len; i++) {
+        KeyVal *item = g_ptr_array_index(cfg->accel_opts->items, i);
+        if (item->used) {
+            continue;
+        }
+        if (!accel->set_option) {
+            error_setg(errp, "-accel %s: takes no options ('%s' given)", accel->name, item->key);
+            return false;
+        }
+        if (!accel->set_option(item->key, item->value, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool check_readable(const char *opt, const char *path, GError **errp)
 {
     if (access(path, R_OK) != 0) {
@@ -565,6 +600,9 @@ static bool build_vm(Config *cfg, MachineState *ms, GError **errp)
     if (!accel) {
         return false;
     }
+    if (!apply_accel_options(cfg, accel, errp)) {
+        return false;
+    }
     accel_set_current(accel);
     ms->accel_list = accel->name;
     current_machine = ms;
@@ -583,7 +621,7 @@ static bool build_vm(Config *cfg, MachineState *ms, GError **errp)
 static void handle_help_requests(Config *cfg)
 {
     if (cfg->cpu_model && strcmp(cfg->cpu_model, "help") == 0) {
-        g_autofree char *help = x86_cpu_models_help();
+        g_autofree char *help = target_cpu_models_help();
         fputs(help, stdout);
         exit(0);
     }
@@ -626,6 +664,7 @@ int main(int argc, char **argv)
     int status;
 
     error_set_progname(argv[0]);
+    g_set_prgname(argv[0]);
     if (!parse_command_line(&cfg, argc, argv, &err)) {
         error_report_err(err);
         return 1;

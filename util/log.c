@@ -18,6 +18,11 @@ static const struct {
     {"int", LOG_INT, "log interrupts and exceptions"},
     {"cpu", LOG_CPU, "log CPU state on accelerator exits"},
     {"ioport", LOG_IOPORT, "log accesses to unassigned I/O ports"},
+    {"in_asm", LOG_TB_IN_ASM, "show the guest code of each translated block"},
+    {"op", LOG_TB_OP, "show the translator's IR of each block"},
+    {"op_opt", LOG_TB_OP_OPT, "show the IR after optimization"},
+    {"out_asm", LOG_TB_OUT_ASM, "show the host code of each block"},
+    {"exec", LOG_EXEC, "show each block as it is executed"},
 };
 
 void log_printf(const char *fmt, ...)

@@ -15,6 +15,8 @@ typedef struct AccelOps {
     const char *name;
     /* Can it run on this host? If not, errp says why in words a person can act on. */
     bool (*available)(GError **errp);
+    /* -accel NAME,key=value options; NULL if it takes none. */
+    bool (*set_option)(const char *key, const char *value, GError **errp);
     bool (*init_machine)(MachineState *ms, GError **errp);
     /* Create the vCPU in the accelerator and start its thread (it parks until resumed). */
     bool (*vcpu_create)(CPUState *cpu, GError **errp);

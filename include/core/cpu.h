@@ -7,8 +7,38 @@
 #define CORE_CPU_H
 
 #include "util/osdep.h"
+#include <setjmp.h>
 
 typedef struct CPUState CPUState;
+typedef struct TCGCPUOps TCGCPUOps;
+
+/*
+ * The softmmu TLB (used by the translator): per MMU mode, a direct-mapped table
+ * of guest pages. A hit compares the page-aligned vaddr against addr_read /
+ * addr_write / addr_code and adds addend to reach host RAM. Low bits of those
+ * fields carry flags that force the slow path.
+ */
+#define NB_MMU_MODES 8
+#define CPU_TLB_BITS 8
+#define CPU_TLB_SIZE (1 << CPU_TLB_BITS)
+#define TARGET_PAGE_BITS 12
+#define TARGET_PAGE_SIZE (1ULL << TARGET_PAGE_BITS)
+#define TARGET_PAGE_MASK (~(TARGET_PAGE_SIZE - 1))
+#define TLB_INVALID_MASK (1ULL << 11) /* no translation cached */
+#define TLB_MMIO (1ULL << 10)         /* not RAM: go through the memory API */
+#define TLB_NOTDIRTY (1ULL << 9)      /* RAM holding translated code: writes invalidate it */
+#define TLB_FLAGS_MASK (TLB_INVALID_MASK | TLB_MMIO | TLB_NOTDIRTY)
+
+typedef struct CPUTLBEntry {
+    uint64_t addr_read;
+    uint64_t addr_write;
+    uint64_t addr_code;
+    uintptr_t addend; /* host address = guest vaddr + addend (RAM pages) */
+} CPUTLBEntry;
+
+typedef struct CPUTLBEntryFull {
+    uint64_t paddr; /* guest-physical page address */
+} CPUTLBEntryFull;
 typedef struct AccelCPUState AccelCPUState;
 
 typedef struct CPUClass {
@@ -22,6 +52,8 @@ typedef struct CPUClass {
     bool (*memory_rw_debug)(CPUState *cpu, uint64_t vaddr, void *buf, size_t len, bool is_write);
     /* Value of a register by name for the monitor's expressions; false if unknown. */
     bool (*get_register)(CPUState *cpu, const char *name, uint64_t *value);
+    /* The translator's hooks (NULL for CPUs only KVM runs). */
+    const TCGCPUOps *tcg_ops;
 } CPUClass;
 
 struct CPUState {
@@ -38,6 +70,16 @@ struct CPUState {
     bool exit_thread;
     /* The accelerator's register cache is newer than this struct. */
     bool regs_dirty_in_accel;
+    int thread_id; /* host thread id of the vCPU thread (info cpus) */
+
+    /* Translator state. */
+    int exception_index;  /* target-defined; -1 when none */
+    bool halted;          /* WFI / HLT: waits for an interrupt */
+    uint32_t interrupt_request; /* target-defined pending bits, set from any thread */
+    int32_t exit_request; /* checked at TB entry: leave generated code soon */
+    sigjmp_buf jmp_env;
+    CPUTLBEntry tlb_table[NB_MMU_MODES][CPU_TLB_SIZE];
+    CPUTLBEntryFull tlb_full[NB_MMU_MODES][CPU_TLB_SIZE];
 };
 
 #define MAX_CPUS 256
@@ -69,6 +111,9 @@ void cpus_stop_threads(void);
 void cpu_synchronize_state(CPUState *cpu);
 /* Push cpu's (modified) state into the accelerator. */
 void cpu_synchronize_post_reset(CPUState *cpu);
+
+/* Provided by the target linked into this emulator: -cpu help text. */
+char *target_cpu_models_help(void);
 
 /* The monitor's current CPU. */
 CPUState *mon_current_cpu(void);

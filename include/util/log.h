@@ -12,6 +12,11 @@ enum {
     LOG_INT = 1 << 2,         /* interrupts and exceptions */
     LOG_CPU = 1 << 3,         /* CPU state at exits */
     LOG_IOPORT = 1 << 4,      /* unassigned port accesses */
+    LOG_TB_IN_ASM = 1 << 5,   /* translator: guest code of each new TB */
+    LOG_TB_OP = 1 << 6,       /* translator: IR as generated */
+    LOG_TB_OP_OPT = 1 << 7,   /* translator: IR after optimization */
+    LOG_TB_OUT_ASM = 1 << 8,  /* translator: host code */
+    LOG_EXEC = 1 << 9,        /* translator: every TB executed */
 };
 
 extern unsigned log_mask;

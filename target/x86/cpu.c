@@ -67,7 +67,7 @@ bool x86_cpu_model_is_host(const char *model)
     return strcmp(model, "host") == 0;
 }
 
-char *x86_cpu_models_help(void)
+char *target_cpu_models_help(void)
 {
     GString *out = g_string_new("Available CPUs:\n");
 

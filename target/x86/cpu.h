@@ -68,8 +68,7 @@ typedef struct X86CPU {
 
 /* Create vCPU number index with APIC id apic_id; model is a -cpu name. */
 X86CPU *x86_cpu_new(unsigned index, uint32_t apic_id, const char *model, GError **errp);
-/* -cpu help text, and whether a model name is known. */
-char *x86_cpu_models_help(void);
+/* Whether a -cpu model name is known (target_cpu_models_help lists them). */
 bool x86_cpu_model_known(const char *model);
 /* The model's CPUID filter: leaf/subleaf/register bits to clear from what KVM supports. */
 bool x86_cpu_model_is_host(const char *model);

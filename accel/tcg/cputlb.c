@@ -1,0 +1,348 @@
+/*
+ * The softmmu: per-mode TLBs in CPUState, filled on a miss from the target's
+ * page walk and the memory API's flat view; the slow paths for MMIO, code pages
+ * (writes invalidate translated code), page-crossing and misaligned accesses.
+ * Generated code handles TLB hits inline and calls helper_qemu_ld/st otherwise.
+ */
+#include "accel/tcg/internal.h"
+#include "system/main-loop.h"
+#include "system/memory.h"
+#include "util/error.h"
+
+static inline CPUTLBEntry *tlb_entry(CPUState *cpu, int mmu_idx, uint64_t addr)
+{
+    return &cpu->tlb_table[mmu_idx][(addr >> TARGET_PAGE_BITS) & (CPU_TLB_SIZE - 1)];
+}
+
+static inline CPUTLBEntryFull *tlb_full(CPUState *cpu, int mmu_idx, uint64_t addr)
+{
+    return &cpu->tlb_full[mmu_idx][(addr >> TARGET_PAGE_BITS) & (CPU_TLB_SIZE - 1)];
+}
+
+static uint64_t tlb_addr(const CPUTLBEntry *e, MMUAccessType type)
+{
+    return type == MMU_DATA_LOAD ? e->addr_read
+         : type == MMU_DATA_STORE ? e->addr_write : e->addr_code;
+}
+
+void tlb_flush(CPUState *cpu)
+{
+    memset(cpu->tlb_table, 0xff, sizeof(cpu->tlb_table));
+    if (cpu->accel) {
+        memset(cpu->accel->large_page_seen, 0, sizeof(cpu->accel->large_page_seen));
+        memset(cpu->accel->jmp_cache, 0, sizeof(cpu->accel->jmp_cache));
+    }
+}
+
+void tlb_flush_page(CPUState *cpu, uint64_t vaddr)
+{
+    uint64_t page = vaddr & TARGET_PAGE_MASK;
+
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        CPUTLBEntry *e = tlb_entry(cpu, m, page);
+        if (cpu->accel && cpu->accel->large_page_seen[m]) {
+            tlb_flush(cpu); /* a large page covers more than this entry */
+            return;
+        }
+        if ((e->addr_read & TARGET_PAGE_MASK) == page ||
+            (e->addr_write & TARGET_PAGE_MASK) == page ||
+            (e->addr_code & TARGET_PAGE_MASK) == page) {
+            memset(e, 0xff, sizeof(*e));
+        }
+    }
+    if (cpu->accel) {
+        memset(cpu->accel->jmp_cache, 0, sizeof(cpu->accel->jmp_cache));
+    }
+}
+
+void tlb_flush_for_code_page(uint64_t page)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        for (int m = 0; m < NB_MMU_MODES; m++) {
+            for (int k = 0; k < CPU_TLB_SIZE; k++) {
+                CPUTLBEntry *e = &cpus[i]->tlb_table[m][k];
+                if (!(e->addr_write & TLB_INVALID_MASK) &&
+                    cpus[i]->tlb_full[m][k].paddr == page) {
+                    e->addr_write |= TLB_NOTDIRTY;
+                }
+            }
+        }
+    }
+}
+
+/* Install the translation vaddr -> paddr for mmu_idx. */
+static void tlb_set_page(CPUState *cpu, uint64_t vaddr, uint64_t paddr, int prot, int mmu_idx,
+                         uint64_t page_size)
+{
+    uint64_t vpage = vaddr & TARGET_PAGE_MASK, ppage = paddr & TARGET_PAGE_MASK;
+    CPUTLBEntry *e = tlb_entry(cpu, mmu_idx, vpage);
+    const FlatRange *r;
+    uint64_t flags = 0, wflags = 0;
+    uintptr_t addend = 0;
+
+    if (page_size > TARGET_PAGE_SIZE) {
+        cpu->accel->large_page_seen[mmu_idx] = true;
+    }
+    bool locked = bql_locked();
+
+    if (!locked) {
+        bql_lock(); /* the flat view changes only under the big lock */
+    }
+    r = flatview_lookup(address_space_memory.view, ppage);
+    if (r && r->mr->kind == MR_RAM && ppage + TARGET_PAGE_SIZE <= r->start + r->size) {
+        addend = (uintptr_t)(r->mr->ram + r->offset_in_region + (ppage - r->start)) - vpage;
+        if (r->readonly) {
+            wflags = TLB_MMIO; /* ROM: writes are dropped by the memory API */
+        }
+    } else {
+        flags = TLB_MMIO;
+    }
+    if (tb_page_has_code(ppage)) {
+        wflags |= TLB_NOTDIRTY;
+    }
+    if (!locked) {
+        bql_unlock();
+    }
+    e->addend = addend;
+    e->addr_read = (prot & PAGE_READ) ? vpage | flags : (uint64_t)-1;
+    e->addr_write = (prot & PAGE_WRITE) ? vpage | flags | wflags : (uint64_t)-1;
+    e->addr_code = (prot & PAGE_EXEC) ? vpage | flags : (uint64_t)-1;
+    tlb_full(cpu, mmu_idx, vpage)->paddr = ppage;
+}
+
+/* Make sure addr has an entry for access; false only when probing and it faults. */
+static bool tlb_fill_entry(CPUState *cpu, uint64_t addr, MMUAccessType type, int mmu_idx,
+                           bool probe, uintptr_t retaddr)
+{
+    CPUTLBEntry *e = tlb_entry(cpu, mmu_idx, addr);
+    uint64_t paddr, page_size;
+    int prot;
+
+    if ((tlb_addr(e, type) & (TARGET_PAGE_MASK | TLB_INVALID_MASK)) == (addr & TARGET_PAGE_MASK)) {
+        return true;
+    }
+    tcg_stats.tlb_misses++;
+    if (!cpu->cc->tcg_ops->tlb_fill(cpu, addr, type, mmu_idx, probe, retaddr, &paddr, &prot,
+                                    &page_size)) {
+        return false;
+    }
+    tlb_set_page(cpu, addr, paddr, prot, mmu_idx, page_size);
+    return true;
+}
+
+static uint64_t mmio_access(CPUState *cpu, uint64_t paddr, uint64_t val, unsigned size,
+                            bool is_write)
+{
+    bool locked = bql_locked();
+    uint8_t buf[8];
+
+    memcpy(buf, &val, sizeof(buf)); /* little-endian host: value bytes in memory order */
+    if (!locked) {
+        bql_lock();
+    }
+    address_space_rw(&address_space_memory, paddr, buf, size, is_write);
+    if (!locked) {
+        bql_unlock();
+    }
+    val = 0;
+    memcpy(&val, buf, size);
+    return val;
+}
+
+static uint64_t load_host(const void *p, unsigned size)
+{
+    uint64_t v = 0;
+    memcpy(&v, p, size);
+    return v;
+}
+
+static uint64_t fix_load_value(uint64_t v, unsigned memop)
+{
+    unsigned size = memop_size(memop);
+
+    if (memop & MO_BE) {
+        v = GUINT64_SWAP_LE_BE(v) >> (64 - 8 * size);
+    }
+    if ((memop & MO_SIGN) && size < 8) {
+        unsigned shift = 64 - 8 * size;
+        v = (uint64_t)((int64_t)(v << shift) >> shift);
+    }
+    return v;
+}
+
+/* One access within a page, value in little-endian order of size bytes. */
+static uint64_t access_page(CPUState *cpu, uint64_t addr, uint64_t val, unsigned size,
+                            MMUAccessType type, int mmu_idx, uintptr_t retaddr)
+{
+    CPUTLBEntry *e = tlb_entry(cpu, mmu_idx, addr);
+    uint64_t tag;
+
+    tlb_fill_entry(cpu, addr, type, mmu_idx, false, retaddr);
+    tag = tlb_addr(e, type);
+    if (tag & TLB_MMIO) {
+        uint64_t paddr = tlb_full(cpu, mmu_idx, addr)->paddr | (addr & ~TARGET_PAGE_MASK);
+        return mmio_access(cpu, paddr, val, size, type == MMU_DATA_STORE);
+    }
+    if (type == MMU_DATA_STORE) {
+        if (tag & TLB_NOTDIRTY) {
+            uint64_t paddr = tlb_full(cpu, mmu_idx, addr)->paddr | (addr & ~TARGET_PAGE_MASK);
+            tb_invalidate_phys_range(paddr, size);
+            if (!tb_page_has_code(paddr)) {
+                e->addr_write &= ~TLB_NOTDIRTY;
+            }
+        }
+        memcpy((void *)(uintptr_t)(addr + e->addend), &val, size);
+        return 0;
+    }
+    return load_host((void *)(uintptr_t)(addr + e->addend), size);
+}
+
+/* An access that crosses a page boundary goes a byte at a time. */
+static uint64_t access_split(CPUState *cpu, uint64_t addr, uint64_t val, unsigned size,
+                             MMUAccessType type, int mmu_idx, uintptr_t retaddr)
+{
+    uint64_t r = 0;
+
+    /* Probe both pages first, so a fault on the second leaves memory untouched. */
+    tlb_fill_entry(cpu, addr, type, mmu_idx, false, retaddr);
+    tlb_fill_entry(cpu, addr + size - 1, type, mmu_idx, false, retaddr);
+    for (unsigned i = 0; i < size; i++) {
+        uint64_t b = access_page(cpu, addr + i, val >> (8 * i), 1, type, mmu_idx, retaddr);
+        r |= (b & 0xff) << (8 * i);
+    }
+    return r;
+}
+
+static uint64_t do_access(CPUState *cpu, uint64_t addr, uint64_t val, unsigned memop,
+                          MMUAccessType type, int mmu_idx, uintptr_t retaddr)
+{
+    unsigned size = memop_size(memop);
+
+    if ((memop & MO_ALIGN) && (addr & (size - 1))) {
+        cpu->cc->tcg_ops->do_unaligned_access(cpu, addr, type, mmu_idx, retaddr);
+    }
+    if ((addr & ~TARGET_PAGE_MASK) + size > TARGET_PAGE_SIZE) {
+        return access_split(cpu, addr, val, size, type, mmu_idx, retaddr);
+    }
+    return access_page(cpu, addr, val, size, type, mmu_idx, retaddr);
+}
+
+uint64_t cpu_ld_mmu(CPUState *cpu, uint64_t addr, unsigned memop, int mmu_idx, uintptr_t retaddr)
+{
+    return fix_load_value(do_access(cpu, addr, 0, memop, MMU_DATA_LOAD, mmu_idx, retaddr), memop);
+}
+
+void cpu_st_mmu(CPUState *cpu, uint64_t addr, uint64_t val, unsigned memop, int mmu_idx,
+                uintptr_t retaddr)
+{
+    unsigned size = memop_size(memop);
+
+    if (memop & MO_BE) {
+        val = GUINT64_SWAP_LE_BE(val) >> (64 - 8 * size);
+    }
+    do_access(cpu, addr, val, memop, MMU_DATA_STORE, mmu_idx, retaddr);
+}
+
+uint64_t helper_qemu_ld(void *env, uint64_t addr, uint32_t oi, uintptr_t retaddr)
+{
+    return cpu_ld_mmu(env, addr, oi & 0xff, oi >> 8, retaddr);
+}
+
+void helper_qemu_st(void *env, uint64_t addr, uint64_t val, uint32_t oi, uintptr_t retaddr)
+{
+    cpu_st_mmu(env, addr, val, oi & 0xff, oi >> 8, retaddr);
+}
+
+void *cpu_atomic_mmu_lookup(CPUState *cpu, uint64_t addr, unsigned size, int mmu_idx,
+                            uintptr_t retaddr)
+{
+    CPUTLBEntry *e = tlb_entry(cpu, mmu_idx, addr);
+
+    if (addr & (size - 1)) {
+        cpu->cc->tcg_ops->do_unaligned_access(cpu, addr, MMU_DATA_STORE, mmu_idx, retaddr);
+    }
+    tlb_fill_entry(cpu, addr, MMU_DATA_STORE, mmu_idx, false, retaddr);
+    if (e->addr_write & TLB_MMIO) {
+        return NULL;
+    }
+    if (e->addr_write & TLB_NOTDIRTY) {
+        uint64_t paddr = tlb_full(cpu, mmu_idx, addr)->paddr | (addr & ~TARGET_PAGE_MASK);
+        tb_invalidate_phys_range(paddr, size);
+    }
+    return (void *)(uintptr_t)(addr + e->addend);
+}
+
+uint64_t get_page_addr_code(CPUState *cpu, uint64_t pc, void **hostp, bool probe)
+{
+    const TCGCPUOps *ops = cpu->cc->tcg_ops;
+    int mmu_idx = ops->mmu_index(cpu, true);
+    CPUTLBEntry *e = tlb_entry(cpu, mmu_idx, pc);
+
+    if (!tlb_fill_entry(cpu, pc, MMU_INST_FETCH, mmu_idx, probe, 0)) {
+        return (uint64_t)-1;
+    }
+    if (hostp) {
+        *hostp = (e->addr_code & TLB_MMIO) ? NULL : (void *)(uintptr_t)(pc + e->addend);
+    }
+    return tlb_full(cpu, mmu_idx, pc)->paddr | (pc & ~TARGET_PAGE_MASK);
+}
+
+static uint64_t translator_ld(CPUState *cpu, uint64_t pc, unsigned size)
+{
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < size;) {
+        void *host;
+        uint64_t paddr = get_page_addr_code(cpu, pc + i, &host, false);
+        unsigned n = MIN(size - i, TARGET_PAGE_SIZE - ((pc + i) & ~TARGET_PAGE_MASK));
+        uint64_t part = 0;
+
+        if (host) {
+            memcpy(&part, host, n);
+        } else {
+            part = mmio_access(cpu, paddr, 0, n, false);
+        }
+        v |= part << (8 * i);
+        i += n;
+    }
+    return v;
+}
+
+uint32_t translator_ldl(CPUState *cpu, uint64_t pc)
+{
+    return translator_ld(cpu, pc, 4);
+}
+
+uint16_t translator_lduw(CPUState *cpu, uint64_t pc)
+{
+    return translator_ld(cpu, pc, 2);
+}
+
+bool tcg_memory_rw_debug(CPUState *cpu, uint64_t vaddr, void *buf, size_t len, bool is_write)
+{
+    const TCGCPUOps *ops = cpu->cc->tcg_ops;
+    int mmu_idx = ops->mmu_index(cpu, false);
+    uint8_t *p = buf;
+
+    while (len) {
+        uint64_t paddr, page_size;
+        int prot;
+        size_t n = MIN(len, TARGET_PAGE_SIZE - (vaddr & ~TARGET_PAGE_MASK));
+
+        if (!ops->tlb_fill(cpu, vaddr, MMU_DATA_LOAD, mmu_idx, true, 0, &paddr, &prot,
+                           &page_size)) {
+            return false;
+        }
+        paddr = (paddr & TARGET_PAGE_MASK) | (vaddr & ~TARGET_PAGE_MASK);
+        if (is_write) {
+            address_space_write_rom(&address_space_memory, paddr, p, n);
+            tb_invalidate_phys_range(paddr, n);
+        } else if (address_space_read(&address_space_memory, paddr, p, n) != MEMTX_OK) {
+            return false;
+        }
+        vaddr += n;
+        p += n;
+        len -= n;
+    }
+    return true;
+}

@@ -1,0 +1,61 @@
+/*
+ * Shared state of the translator runtime (accel/tcg only).
+ */
+#ifndef ACCEL_TCG_INTERNAL_H
+#define ACCEL_TCG_INTERNAL_H
+
+#include "accel/tcg/cpu-ops.h"
+#include "accel/tcg/tb.h"
+#include "tcg/tcg-backend.h"
+
+#define TB_JMP_CACHE_BITS 12
+#define TB_JMP_CACHE_SIZE (1 << TB_JMP_CACHE_BITS)
+
+/* Per-vCPU translator state (the accelerator's AccelCPUState). */
+struct AccelCPUState {
+    TranslationBlock *jmp_cache[TB_JMP_CACHE_SIZE];
+    bool large_page_seen[NB_MMU_MODES]; /* tlb_flush_page must flush everything */
+    bool tlb_flush_pending;
+};
+
+typedef struct TCGStats {
+    uint64_t tbs_translated;
+    uint64_t code_bytes;
+    uint64_t flushes;
+    uint64_t chained;        /* jumps patched */
+    uint64_t tb_lookups;     /* exec loop lookups */
+    uint64_t jmp_cache_hits;
+    uint64_t tlb_misses;
+    uint64_t invalidations;
+} TCGStats;
+
+extern TCGStats tcg_stats;
+extern const TCGBackend *tcg_backend;
+extern int tcg_max_insns; /* 1 with -singlestep */
+
+static inline unsigned tb_jmp_cache_hash(uint64_t pc)
+{
+    return (pc ^ (pc >> TB_JMP_CACHE_BITS)) & (TB_JMP_CACHE_SIZE - 1);
+}
+
+void tcg_runtime_init(const TCGBackend *backend, GError **errp);
+/* Find or translate the TB for (pc, flags). Called without the big lock. */
+TranslationBlock *tb_lookup(CPUState *cpu, uint64_t pc, uint64_t flags, bool translate);
+void tb_add_jump(TranslationBlock *tb, int n, TranslationBlock *dest);
+/* Guest restore: map a host return address to the guest instruction; false if not ours. */
+bool cpu_restore_state(CPUState *cpu, uintptr_t retaddr);
+/* A write reached RAM at paddr that may hold translated code. */
+void tb_invalidate_phys_range(uint64_t paddr, uint64_t len);
+bool tb_page_has_code(uint64_t paddr);
+void tb_flush_jmp_caches(void);
+/*
+ * Physical address of the code at pc, filling the TLB for fetch. A fault raises
+ * the guest exception, or with probe returns -1.
+ */
+uint64_t get_page_addr_code(CPUState *cpu, uint64_t pc, void **hostp, bool probe);
+void tlb_flush_for_code_page(uint64_t page);
+void tcg_exec_one_cpu_init(CPUState *cpu);
+/* Run cpu until it must stop, halts or its slice ends. */
+int cpu_exec(CPUState *cpu);
+
+#endif

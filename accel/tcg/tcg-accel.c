@@ -1,0 +1,233 @@
+/*
+ * The "tcg" accelerator: the binary translator behind the accelerator
+ * interface. One thread runs every vCPU in turn (round robin), each for a time
+ * slice; -accel tcg,backend=interp selects the IR interpreter instead of the
+ * x86-64 code generator, and one-insn-per-tb=on translates one guest
+ * instruction per TB for debugging.
+ */
+#include "accel/tcg/internal.h"
+#include "accel/accel.h"
+#include "system/main-loop.h"
+#include "system/memory.h"
+#include "system/timer.h"
+#include "util/error.h"
+#include "util/option.h"
+
+#define TCG_SLICE_NS (10 * 1000 * 1000)
+
+static const TCGBackend *chosen_backend;
+static bool thread_started;
+static Timer slice_timer;
+static MemoryListener tlb_listener;
+
+static bool tcg_available(GError **errp)
+{
+    return true;
+}
+
+static bool tcg_set_option(const char *key, const char *value, GError **errp)
+{
+    bool b;
+
+    if (strcmp(key, "backend") == 0) {
+        if (strcmp(value, "interp") == 0) {
+            chosen_backend = &tcg_backend_interp;
+#if defined(__x86_64__)
+        } else if (strcmp(value, "x86_64") == 0 || strcmp(value, "native") == 0) {
+            chosen_backend = &tcg_backend_x86_64;
+#endif
+        } else {
+            error_setg(errp, "-accel tcg,backend=%s: unknown backend; use interp or x86_64",
+                       value);
+            return false;
+        }
+        return true;
+    }
+    if (strcmp(key, "one-insn-per-tb") == 0) {
+        if (!parse_bool(value, &b, errp)) {
+            return false;
+        }
+        tcg_max_insns = b ? 1 : TCG_MAX_INSNS;
+        return true;
+    }
+    if (strcmp(key, "thread") == 0) {
+        if (strcmp(value, "single") != 0) {
+            error_setg(errp, "-accel tcg,thread=%s: only thread=single is available", value);
+            return false;
+        }
+        return true;
+    }
+    error_setg(errp, "-accel tcg: unknown option '%s'; accepted: backend, one-insn-per-tb, thread",
+               key);
+    return false;
+}
+
+/* A changed memory map can move RAM: every cached host address must go. */
+static void tcg_memory_commit(MemoryListener *l)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        if (cpus[i]->accel) {
+            cpus[i]->accel->tlb_flush_pending = true;
+            __atomic_store_n(&cpus[i]->exit_request, 1, __ATOMIC_SEQ_CST);
+        }
+    }
+}
+
+static bool tcg_init_machine(MachineState *ms, GError **errp)
+{
+    GError *err = NULL;
+
+    if (!chosen_backend) {
+#if defined(__x86_64__)
+        chosen_backend = &tcg_backend_x86_64;
+#else
+        chosen_backend = &tcg_backend_interp;
+#endif
+    }
+    tcg_runtime_init(chosen_backend, &err);
+    if (err) {
+        g_propagate_error(errp, err);
+        return false;
+    }
+    tlb_listener = (MemoryListener){.commit = tcg_memory_commit, .priority = 20};
+    memory_listener_register(&tlb_listener, &address_space_memory);
+    return true;
+}
+
+static bool any_stop_requested(void)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        if (cpus[i]->stop || cpus[i]->exit_thread) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool all_exit(void)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        if (!cpus[i]->exit_thread) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Park every vCPU while a stop is requested (the pause protocol of system/cpus.c). */
+static void rr_wait_while_stopped(void)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        cpus[i]->stopped = true;
+    }
+    cpu_state_changed();
+    while (any_stop_requested() && !all_exit()) {
+        cpu_wait_state_change();
+    }
+    for (int i = 0; i < cpu_count; i++) {
+        cpus[i]->stopped = false;
+    }
+}
+
+static gpointer tcg_rr_thread(gpointer opaque)
+{
+    bql_lock();
+    while (!all_exit()) {
+        bool ran = false;
+
+        if (any_stop_requested()) {
+            rr_wait_while_stopped();
+            continue;
+        }
+        for (int i = 0; i < cpu_count && !any_stop_requested(); i++) {
+            CPUState *cpu = cpus[i];
+            int r;
+
+            if (cpu->accel->tlb_flush_pending) {
+                cpu->accel->tlb_flush_pending = false;
+                tlb_flush(cpu);
+            }
+            if (cpu->halted && !cpu->cc->tcg_ops->has_work(cpu)) {
+                continue;
+            }
+            bql_unlock();
+            r = cpu_exec(cpu);
+            bql_lock();
+            ran |= r != EXCP_HALTED;
+        }
+        if (!ran && !any_stop_requested()) {
+            cpu_wait_state_change(); /* every vCPU is halted: sleep until an interrupt */
+        }
+    }
+    for (int i = 0; i < cpu_count; i++) {
+        cpus[i]->created = false;
+    }
+    cpu_state_changed();
+    bql_unlock();
+    return NULL;
+}
+
+/* With several vCPUs on one thread, each gets a slice, then the next runs. */
+static void slice_expired(void *opaque)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        __atomic_store_n(&cpus[i]->exit_request, 1, __ATOMIC_SEQ_CST);
+    }
+    timer_mod(&slice_timer, clock_get_ns(QEMU_CLOCK_REALTIME) + TCG_SLICE_NS);
+}
+
+static bool tcg_vcpu_create(CPUState *cpu, GError **errp)
+{
+    cpu->accel = g_new0(AccelCPUState, 1);
+    cpu->exception_index = -1;
+    tlb_flush(cpu);
+    cpu->stop = true; /* parked until the VM starts */
+    cpu->created = true;
+    if (!thread_started) {
+        thread_started = true;
+        cpu->thread = g_thread_new("CPU/TCG", tcg_rr_thread, NULL);
+    }
+    if (cpu_count == 2) {
+        timer_init(&slice_timer, QEMU_CLOCK_REALTIME, slice_expired, NULL);
+        timer_mod(&slice_timer, clock_get_ns(QEMU_CLOCK_REALTIME) + TCG_SLICE_NS);
+    }
+    return true;
+}
+
+static void tcg_kick(CPUState *cpu)
+{
+    __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_SEQ_CST);
+    cpu_state_changed();
+}
+
+static void tcg_sync_regs_from(CPUState *cpu)
+{
+    /* The architectural state lives in the CPU struct itself. */
+}
+
+static void tcg_sync_regs_to(CPUState *cpu)
+{
+    /* State was changed from outside (reset, monitor): cached translations go. */
+    tlb_flush(cpu);
+    cpu->halted = false;
+    cpu->exception_index = -1;
+}
+
+void tcg_info(GString *out);
+
+static const AccelOps tcg_accel_ops = {
+    .name = "tcg",
+    .available = tcg_available,
+    .set_option = tcg_set_option,
+    .init_machine = tcg_init_machine,
+    .vcpu_create = tcg_vcpu_create,
+    .kick = tcg_kick,
+    .sync_regs_from = tcg_sync_regs_from,
+    .sync_regs_to = tcg_sync_regs_to,
+    .info = tcg_info,
+};
+
+MIMIC_INIT(tcg_accel_register)
+{
+    accel_register(&tcg_accel_ops);
+}

@@ -1,0 +1,376 @@
+/*
+ * The TB cache: the code buffer (mapped twice, writable and executable, so no
+ * page is ever both), translation of new TBs, the global hash in front of which
+ * every vCPU keeps a jump cache, chaining, and invalidation when guest code
+ * pages are written. The translator runs on one thread (round-robin vCPUs), so
+ * these tables need no locks.
+ */
+#include "accel/tcg/internal.h"
+#include "system/memory.h"
+#include "util/error.h"
+#include "util/log.h"
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define CODE_GEN_BUFFER_SIZE (64 * MiB)
+#define TB_HASH_BITS 15
+#define TB_HASH_SIZE (1 << TB_HASH_BITS)
+
+TCGStats tcg_stats;
+const TCGBackend *tcg_backend;
+int tcg_max_insns = TCG_MAX_INSNS;
+
+static struct {
+    uint8_t *rw, *rx;
+    size_t size, used, prologue_size;
+    TranslationBlock *hash[TB_HASH_SIZE];
+    GHashTable *code_pages; /* phys page -> GPtrArray of TBs */
+    GPtrArray *all_tbs;
+    TCGContext ctx;
+} tbc;
+
+static bool code_buffer_alloc(GError **errp)
+{
+    int fd = memfd_create("mimic-jit", MFD_CLOEXEC);
+
+    if (fd < 0 || ftruncate(fd, CODE_GEN_BUFFER_SIZE) < 0) {
+        error_setg_errno(errp, errno, "cannot create the translator's code buffer");
+        return false;
+    }
+    tbc.rw = mmap(NULL, CODE_GEN_BUFFER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    tbc.rx = mmap(NULL, CODE_GEN_BUFFER_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    close(fd);
+    if (tbc.rw == MAP_FAILED || tbc.rx == MAP_FAILED) {
+        error_setg_errno(errp, errno, "cannot map the translator's code buffer");
+        return false;
+    }
+    tbc.size = CODE_GEN_BUFFER_SIZE;
+    return true;
+}
+
+void tcg_runtime_init(const TCGBackend *backend, GError **errp)
+{
+    ssize_t n;
+
+    tcg_backend = backend;
+    if (!code_buffer_alloc(errp)) {
+        return;
+    }
+    n = backend->gen_prologue(tbc.rw, tbc.rx, tbc.size);
+    g_assert(n >= 0);
+    tbc.prologue_size = tbc.used = ROUND_UP((size_t)n, 64);
+    tbc.code_pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                           (GDestroyNotify)g_ptr_array_unref);
+    tbc.all_tbs = g_ptr_array_new();
+    tcg_context_init(&tbc.ctx);
+}
+
+static unsigned tb_hash(uint64_t phys_pc, uint64_t pc, uint64_t flags)
+{
+    uint64_t h = phys_pc * 0x9e3779b97f4a7c15ULL ^ pc ^ (flags * 0xff51afd7ed558ccdULL);
+    return (h ^ (h >> 29)) & (TB_HASH_SIZE - 1);
+}
+
+static void tb_free(TranslationBlock *tb)
+{
+    if (tb->jmp_incoming) {
+        g_array_unref(tb->jmp_incoming);
+    }
+    g_free(tb->insn_pc);
+    g_free(tb->insn_host_end);
+    g_free(tb);
+}
+
+void tb_flush_jmp_caches(void)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        if (cpus[i]->accel) {
+            memset(cpus[i]->accel->jmp_cache, 0, sizeof(cpus[i]->accel->jmp_cache));
+        }
+    }
+}
+
+/* Forget every TB (code buffer full, or a global flush). */
+static void tb_flush_everything(void)
+{
+    for (guint i = 0; i < tbc.all_tbs->len; i++) {
+        tb_free(g_ptr_array_index(tbc.all_tbs, i));
+    }
+    g_ptr_array_set_size(tbc.all_tbs, 0);
+    memset(tbc.hash, 0, sizeof(tbc.hash));
+    g_hash_table_remove_all(tbc.code_pages);
+    tb_flush_jmp_caches();
+    tbc.used = tbc.prologue_size;
+    tcg_stats.flushes++;
+}
+
+void tb_flush_all(CPUState *cpu)
+{
+    /* fence.i: with precise invalidation on writes, nothing stale can remain. */
+}
+
+static TranslationBlock *hash_find(uint64_t phys_pc, uint64_t pc, uint64_t flags)
+{
+    for (TranslationBlock *tb = tbc.hash[tb_hash(phys_pc, pc, flags)]; tb; tb = tb->hash_next) {
+        if (tb->pc == pc && tb->flags == flags && tb->phys_pc == phys_pc) {
+            return tb;
+        }
+    }
+    return NULL;
+}
+
+static void page_add_tb(uint64_t page, TranslationBlock *tb)
+{
+    GPtrArray *list = g_hash_table_lookup(tbc.code_pages, &page);
+
+    if (!list) {
+        uint64_t *key = g_new(uint64_t, 1);
+        *key = page;
+        list = g_ptr_array_new();
+        g_hash_table_insert(tbc.code_pages, key, list);
+        /* From now on writes to this page must take the slow path. */
+        tlb_flush_for_code_page(page);
+    }
+    g_ptr_array_add(list, tb);
+}
+
+bool tb_page_has_code(uint64_t paddr)
+{
+    uint64_t page = paddr & TARGET_PAGE_MASK;
+    return g_hash_table_contains(tbc.code_pages, &page);
+}
+
+static void tb_unlink_outgoing(TranslationBlock *tb)
+{
+    for (int n = 0; n < 2; n++) {
+        TranslationBlock *dest = tb->jmp_dest[n];
+        if (!dest) {
+            continue;
+        }
+        for (guint i = 0; dest->jmp_incoming && i < dest->jmp_incoming->len; i++) {
+            if (g_array_index(dest->jmp_incoming, uintptr_t, i) == ((uintptr_t)tb | n)) {
+                g_array_remove_index_fast(dest->jmp_incoming, i);
+                break;
+            }
+        }
+        tcg_backend->set_jump(tb, n, NULL);
+        tb->jmp_dest[n] = NULL;
+    }
+}
+
+static void tb_invalidate(TranslationBlock *tb)
+{
+    TranslationBlock **pp = &tbc.hash[tb_hash(tb->phys_pc, tb->pc, tb->flags)];
+
+    if (tb->invalid) {
+        return;
+    }
+    tb->invalid = true;
+    tcg_stats.invalidations++;
+    for (; *pp; pp = &(*pp)->hash_next) {
+        if (*pp == tb) {
+            *pp = tb->hash_next;
+            break;
+        }
+    }
+    /* Whoever jumps here goes back to the exec loop instead. */
+    for (guint i = 0; tb->jmp_incoming && i < tb->jmp_incoming->len; i++) {
+        uintptr_t e = g_array_index(tb->jmp_incoming, uintptr_t, i);
+        TranslationBlock *src = (TranslationBlock *)(e & ~(uintptr_t)1);
+        tcg_backend->set_jump(src, e & 1, NULL);
+        src->jmp_dest[e & 1] = NULL;
+    }
+    if (tb->jmp_incoming) {
+        g_array_set_size(tb->jmp_incoming, 0);
+    }
+    tb_unlink_outgoing(tb);
+    for (int i = 0; i < cpu_count; i++) {
+        AccelCPUState *acs = cpus[i]->accel;
+        if (acs && acs->jmp_cache[tb_jmp_cache_hash(tb->pc)] == tb) {
+            acs->jmp_cache[tb_jmp_cache_hash(tb->pc)] = NULL;
+        }
+    }
+}
+
+void tb_invalidate_phys_range(uint64_t paddr, uint64_t len)
+{
+    uint64_t first = paddr & TARGET_PAGE_MASK, last = (paddr + len - 1) & TARGET_PAGE_MASK;
+
+    for (uint64_t page = first; page <= last; page += TARGET_PAGE_SIZE) {
+        GPtrArray *list = g_hash_table_lookup(tbc.code_pages, &page);
+        if (!list) {
+            continue;
+        }
+        /* Page granularity: every TB on a written code page goes. The structs stay
+         * allocated until the next full flush, as a vCPU may still return through one. */
+        for (guint i = 0; i < list->len; i++) {
+            tb_invalidate(g_ptr_array_index(list, i));
+        }
+        g_hash_table_remove(tbc.code_pages, &page);
+    }
+}
+
+void tb_add_jump(TranslationBlock *tb, int n, TranslationBlock *dest)
+{
+    uintptr_t entry = (uintptr_t)tb | n;
+
+    if (tb->invalid || dest->invalid || tb->jmp_dest[n]) {
+        return;
+    }
+    if (!dest->jmp_incoming) {
+        dest->jmp_incoming = g_array_new(FALSE, FALSE, sizeof(uintptr_t));
+    }
+    g_array_append_val(dest->jmp_incoming, entry);
+    tb->jmp_dest[n] = dest;
+    tcg_backend->set_jump(tb, n, dest);
+    tcg_stats.chained++;
+}
+
+static void log_tb(CPUState *cpu, TranslationBlock *tb, const char *what)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    g_string_append_printf(out, "%s TB %016" PRIx64 " (flags %" PRIx64 ", %u insns):\n", what,
+                           tb->pc, tb->flags, tb->icount);
+    tcg_dump_ops(tcg_ctx, out);
+    log_printf("%s\n", out->str);
+}
+
+static TranslationBlock *tb_gen_code(CPUState *cpu, uint64_t pc, uint64_t flags,
+                                     uint64_t phys_pc)
+{
+    const TCGCPUOps *ops = cpu->cc->tcg_ops;
+    int max_insns = tcg_max_insns;
+    TranslationBlock *tb;
+    ssize_t n;
+
+    tcg_ctx = &tbc.ctx;
+    for (;;) {
+        tb = g_new0(TranslationBlock, 1);
+        tb->pc = pc;
+        tb->flags = flags;
+        tb->phys_pc = phys_pc;
+        tcg_func_start(tcg_ctx);
+        ops->translate(cpu, tb, max_insns);
+        if (tcg_ctx->overflow && max_insns > 1) {
+            /* Too many ops for one TB: try again with fewer instructions. */
+            max_insns = MAX(1, tcg_ctx->nb_insns / 2);
+            tb_free(tb);
+            continue;
+        }
+        g_assert(!tcg_ctx->overflow);
+        if (log_enabled(LOG_TB_OP)) {
+            log_tb(cpu, tb, "op");
+        }
+        tcg_optimize(tcg_ctx);
+        tcg_liveness(tcg_ctx);
+        if (log_enabled(LOG_TB_OP_OPT)) {
+            log_tb(cpu, tb, "op_opt");
+        }
+        tb->icount = tcg_ctx->nb_insns;
+        tb->insn_host_end = g_new0(uint32_t, MAX(tb->icount, 1));
+        n = tcg_backend->gen_code(tcg_ctx, tb, tbc.rw + tbc.used, tbc.rx + tbc.used,
+                                  tbc.size - tbc.used);
+        if (n >= 0) {
+            break;
+        }
+        tb_free(tb);
+        tb_flush_everything(); /* buffer full: start over */
+    }
+    tb->insn_pc = g_new0(uint64_t, MAX(tb->icount, 1));
+    for (int i = 0, k = 0; i < tcg_ctx->nb_ops && k < tb->icount; i++) {
+        if (tcg_ctx->ops[i].opc == INDEX_op_insn_start) {
+            tb->insn_pc[k++] = tcg_ctx->ops[i].args[0];
+        }
+    }
+    tbc.used = ROUND_UP(tbc.used + (size_t)n, 64);
+    tcg_stats.tbs_translated++;
+    tcg_stats.code_bytes += n;
+
+    g_ptr_array_add(tbc.all_tbs, tb);
+    {
+        unsigned h = tb_hash(phys_pc, pc, flags);
+        tb->hash_next = tbc.hash[h];
+        tbc.hash[h] = tb;
+    }
+    page_add_tb(phys_pc & TARGET_PAGE_MASK, tb);
+    if (((phys_pc + tb->size - 1) & TARGET_PAGE_MASK) != (phys_pc & TARGET_PAGE_MASK)) {
+        page_add_tb((phys_pc + tb->size - 1) & TARGET_PAGE_MASK, tb);
+    }
+    return tb;
+}
+
+TranslationBlock *tb_lookup(CPUState *cpu, uint64_t pc, uint64_t flags, bool translate)
+{
+    AccelCPUState *acs = cpu->accel;
+    unsigned h = tb_jmp_cache_hash(pc);
+    TranslationBlock *tb = acs->jmp_cache[h];
+    uint64_t phys_pc;
+
+    tcg_stats.tb_lookups++;
+    if (likely(tb && tb->pc == pc && tb->flags == flags && !tb->invalid)) {
+        tcg_stats.jmp_cache_hits++;
+        return tb;
+    }
+    phys_pc = get_page_addr_code(cpu, pc, NULL, !translate);
+    if (phys_pc == (uint64_t)-1) {
+        return NULL; /* no translation yet (lookup_and_goto_ptr must not fault) */
+    }
+    tb = hash_find(phys_pc, pc, flags);
+    if (!tb) {
+        if (!translate) {
+            return NULL;
+        }
+        tb = tb_gen_code(cpu, pc, flags, phys_pc);
+    }
+    acs->jmp_cache[h] = tb;
+    return tb;
+}
+
+bool cpu_restore_state(CPUState *cpu, uintptr_t retaddr)
+{
+    const TCGCPUOps *ops = cpu->cc->tcg_ops;
+
+    if (retaddr >= (uintptr_t)tbc.rx && retaddr < (uintptr_t)tbc.rx + tbc.used) {
+        uintptr_t off = retaddr - (uintptr_t)tbc.rx;
+        for (guint i = 0; i < tbc.all_tbs->len; i++) {
+            TranslationBlock *tb = g_ptr_array_index(tbc.all_tbs, i);
+            uintptr_t start = (uintptr_t)tb->tc_ptr - (uintptr_t)tbc.rx;
+            if (off < start || off >= start + tb->tc_size) {
+                continue;
+            }
+            /* The instruction whose code contains retaddr - 1 (the call). */
+            for (int k = 0; k < tb->icount; k++) {
+                if (off - start <= tb->insn_host_end[k]) {
+                    ops->restore_pc(cpu, tb->insn_pc[k]);
+                    return true;
+                }
+            }
+            ops->restore_pc(cpu, tb->insn_pc[tb->icount - 1]);
+            return true;
+        }
+    }
+    if (tcg_interp_active) {
+        ops->restore_pc(cpu, tcg_interp_pc);
+        return true;
+    }
+    return false;
+}
+
+void tcg_info(GString *out);
+void tcg_info(GString *out)
+{
+    g_string_append_printf(out, "translator backend: %s\n", tcg_backend ? tcg_backend->name : "-");
+    g_string_append_printf(out, "TBs translated: %" PRIu64 ", code size %" PRIu64
+                                " bytes (buffer %zu/%zu used)\n",
+                           tcg_stats.tbs_translated, tcg_stats.code_bytes, tbc.used, tbc.size);
+    g_string_append_printf(out, "buffer flushes: %" PRIu64 ", TB invalidations: %" PRIu64 "\n",
+                           tcg_stats.flushes, tcg_stats.invalidations);
+    g_string_append_printf(out, "chained jumps: %" PRIu64 ", exec-loop lookups: %" PRIu64
+                                " (jump cache hit %.1f%%)\n",
+                           tcg_stats.chained, tcg_stats.tb_lookups,
+                           tcg_stats.tb_lookups ? 100.0 * tcg_stats.jmp_cache_hits /
+                                                      tcg_stats.tb_lookups
+                                                : 0.0);
+    g_string_append_printf(out, "TLB misses: %" PRIu64 "\n", tcg_stats.tlb_misses);
+}
