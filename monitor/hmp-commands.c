@@ -58,33 +58,6 @@ bool mon_get_register(const char *name, uint64_t *value, GError **errp)
     return ok;
 }
 
-/*
- * The host thread id of a vCPU, for info cpus (libvirt pins by it). vCPU
- * threads are named "CPU <index>/<accel>" as in QEMU; the kernel keeps the
- * name in /proc/self/task/<tid>/comm. -1 when not found (no accelerator yet).
- */
-static int64_t mon_cpu_thread_id(int index)
-{
-    g_autofree char *prefix = g_strdup_printf("CPU %d/", index);
-    GDir *dir = g_dir_open("/proc/self/task", 0, NULL);
-    const char *tid;
-    int64_t found = -1;
-
-    if (!dir) {
-        return -1;
-    }
-    while (found < 0 && (tid = g_dir_read_name(dir))) {
-        g_autofree char *path = g_strdup_printf("/proc/self/task/%s/comm", tid);
-        g_autofree char *comm = NULL;
-
-        if (g_file_get_contents(path, &comm, NULL, NULL) && g_str_has_prefix(comm, prefix)) {
-            found = g_ascii_strtoll(tid, NULL, 10);
-        }
-    }
-    g_dir_close(dir);
-    return found;
-}
-
 /* ---- building results ---- */
 
 static GVariant *dict_end(GVariantBuilder *b)
@@ -232,7 +205,7 @@ static bool qmp_query_cpus_fast(Monitor *mon, const MonArgs *args, GVariant **re
     g_variant_builder_init(&list, G_VARIANT_TYPE("aa{sv}"));
     for (int i = 0; i < cpu_count; i++) {
         CPUState *cpu = cpus[i];
-        int64_t tid = mon_cpu_thread_id(cpu->index);
+        int64_t tid = cpu->thread_id ? cpu->thread_id : -1;
         GVariantBuilder b;
 
         g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);

@@ -351,6 +351,7 @@ static gpointer kvm_vcpu_thread(gpointer opaque)
     this_thread_run = run;
     bql_lock();
     cpu->accel->tid = pthread_self();
+    cpu->thread_id = gettid();
     cpu->created = true;
     cpu_state_changed();
     while (!cpu->exit_thread) {

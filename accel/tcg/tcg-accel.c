@@ -12,6 +12,7 @@
 #include "system/timer.h"
 #include "util/error.h"
 #include "util/option.h"
+#include <unistd.h>
 
 #define TCG_SLICE_NS (10 * 1000 * 1000)
 
@@ -132,6 +133,9 @@ static void rr_wait_while_stopped(void)
 static gpointer tcg_rr_thread(gpointer opaque)
 {
     bql_lock();
+    for (int i = 0; i < cpu_count; i++) {
+        cpus[i]->thread_id = gettid(); /* every vCPU runs on this thread */
+    }
     while (!all_exit()) {
         bool ran = false;
 

@@ -326,6 +326,8 @@ static bool x86_cpu_get_register(CPUState *cs, const char *name, uint64_t *value
         *value = cpu->cr[3];
     } else if (!g_ascii_strcasecmp(name, "cr4")) {
         *value = cpu->cr[4];
+    } else if (!g_ascii_strcasecmp(name, "efer")) {
+        *value = cpu->efer;
     } else {
         return false;
     }
