@@ -20,7 +20,9 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -152,3 +154,41 @@ def test_cpu_model_filters_cpuid():
         pytest.skip("kvm_pvm runs CPUID natively: CPU models cannot filter it on this host")
     status, out, cmd = run_program("cpuid", 1, "model=mimic64")
     assert status == 1 and "PASS" in out, f"command: {shlex.join(cmd)}\n{out}"
+
+
+def test_acpi_poweroff_ends_the_process_with_status_0():
+    status, out, cmd = run_program("poweroff", 1)
+    assert "powering off" in out, out
+    assert status == 0, f"command: {shlex.join(cmd)}\nexit status {status}\n{out}"
+
+
+def test_acpi_poweroff_with_no_shutdown_keeps_the_vm(tmp_path):
+    if ORACLE:
+        pytest.skip("checks mimic's monitor")
+    sock = str(tmp_path / "mon.sock")
+    cmd = _emulator_command() + [
+        "-M", "pc", "-m", "64", "-display", "none", "-serial", "stdio", "-no-shutdown",
+        "-monitor", f"unix:{sock},server=on,wait=off",
+        "-kernel", str(_program_path("poweroff"))]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        time.sleep(1.5)
+        assert proc.poll() is None, "the process exited despite -no-shutdown"
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sock)
+        s.settimeout(5)
+        buf = b""
+        while not buf.endswith(b"(mimic) "):
+            buf += s.recv(4096)
+        s.sendall(b"info status\r")
+        buf = b""
+        while not buf.endswith(b"(mimic) "):
+            buf += s.recv(4096)
+        assert b"shutdown" in buf, buf
+        s.sendall(b"quit\r")
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
