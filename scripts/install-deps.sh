@@ -1,14 +1,18 @@
 #!/bin/sh
 # Install the Debian packages mimic needs to build and test.
 # Only packages not yet installed are fetched; runs apt-get through sudo when not root.
-# Usage: scripts/install-deps.sh [--bench]   (--bench adds Debian's QEMU for side-by-side figures)
+# Usage: scripts/install-deps.sh [--bench]
+#   --bench adds Debian's QEMU, for side-by-side figures and as a test oracle.
 set -e
 
 BUILD_DEPS="gcc make meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
 libjson-glib-dev libcapstone-dev zlib1g-dev libaio-dev liburing-dev libslirp-dev
 libseccomp-dev nettle-dev"
-TEST_DEPS="python3 python3-pytest python3-pexpect binutils cpio gzip dpkg-dev"
-BENCH_DEPS="qemu-system-x86"
+TEST_DEPS="python3 python3-pytest python3-pexpect binutils cpio gzip dpkg-dev
+gcc-riscv64-linux-gnu"
+# Debian's QEMU: the other column in benchmarks, and the optional oracle the tests use
+# when present (MIMIC_ORACLE=qemu; qemu-system-misc holds qemu-system-riscv64).
+BENCH_DEPS="qemu-system-x86 qemu-system-misc"
 
 want="$BUILD_DEPS $TEST_DEPS"
 [ "$1" = "--bench" ] && want="$want $BENCH_DEPS"

@@ -1,0 +1,59 @@
+#!/bin/sh
+# Build the bare-metal riscv64 test programs for the virt machine with
+# Debian's riscv64-linux-gnu-gcc: freestanding C and assembly, linked at
+# 0x80000000 (lib/link.ld). This script is the one place the flags live;
+# meson (tests/tcg/riscv64/meson.build) calls it once per program.
+#
+# Usage: build.sh OUTDIR [PROGRAM...]
+#   Builds OUTDIR/PROGRAM.elf from PROGRAM.c and lib/. With no PROGRAM,
+#   builds every tests/tcg/riscv64/*.c.
+# Tool: $RISCV_TEST_CC (default riscv64-linux-gnu-gcc).
+set -eu
+
+srcdir=$(cd "$(dirname "$0")" && pwd)
+libdir=$srcdir/lib
+cc=${RISCV_TEST_CC:-riscv64-linux-gnu-gcc}
+
+base_march=rv64imac_zicsr_zifencei
+cflags="-mabi=lp64 -mcmodel=medany -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie
+-fno-stack-protector -fno-builtin -fno-tree-loop-distribute-patterns -fno-common
+-fno-asynchronous-unwind-tables -fno-unwind-tables -Wall -Wextra -Werror"
+ldflags="-nostdlib -nostartfiles -static -no-pie -Wl,--build-id=none -Wl,-T,$libdir/link.ld"
+if "$cc" -Wl,--help 2>/dev/null | grep -q -- --no-warn-rwx-segments; then
+    ldflags="$ldflags -Wl,--no-warn-rwx-segments"
+fi
+
+die() {
+    echo "build.sh: $*" >&2
+    exit 1
+}
+
+# The flag lists are meant to split into words.
+# shellcheck disable=SC2086
+build_one() {
+    outdir=$1
+    name=$2
+    [ -f "$srcdir/$name.c" ] || die "no program $name ($srcdir/$name.c missing)"
+    march=$base_march
+    case $name in
+    fp) march=rv64imafdc_zicsr_zifencei ;; # the only program that uses the F/D registers
+    esac
+    "$cc" -march=$march $cflags $ldflags -I"$libdir" -o "$outdir/$name.elf.tmp" \
+        "$libdir/crt.S" "$libdir/lib.c" "$srcdir/$name.c" -lgcc
+    mv "$outdir/$name.elf.tmp" "$outdir/$name.elf"
+}
+
+[ $# -ge 1 ] || die "usage: build.sh OUTDIR [PROGRAM...]"
+outdir=$1
+shift
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+
+if [ $# -eq 0 ]; then
+    for src in "$srcdir"/*.c; do
+        set -- "$@" "$(basename "$src" .c)"
+    done
+fi
+for name in "$@"; do
+    build_one "$outdir" "$name"
+done
