@@ -50,7 +50,6 @@ static const int8_t call_arg_regs[] = {RDI, RSI, RDX, RCX, R8, R9};
 #define FRAME_SLOTS_OFF 0
 #define FRAME_SAVE_OFF (FRAME_SLOTS_OFF + TCG_MAX_TEMPS * 8)
 #define FRAME_SIZE (FRAME_SAVE_OFF + 16 * 8 + 8) /* +8: 6 pushes + return address */
-QEMU_BUILD_BUG_ON_FRAME:;
 _Static_assert((FRAME_SIZE + 7 * 8) % 16 == 0, "rsp must stay 16-byte aligned in TBs");
 
 /* Where the prologue lives (rx addresses) and the rw-rx distance of the buffer. */
@@ -76,6 +75,7 @@ typedef struct SyncEntry {
 
 typedef struct SlowPath {
     bool is_store;
+    bool w; /* the load's type is I64 */
     bool val_is_const;
     uint32_t memop;
     uint32_t mmu_idx;
@@ -114,14 +114,6 @@ typedef struct X86Gen {
 } X86Gen;
 
 static __thread X86Gen *x86_gen_state;
-
-static const struct {
-    uint8_t nb_oargs, nb_iargs;
-} op_args[NB_OPS] = {
-#define DEF(name, oargs, iargs, cargs) [INDEX_op_##name] = {oargs, iargs},
-#include "tcg/tcg-opc.h"
-#undef DEF
-};
 
 #define GROW(g, arr, nb, cap)                                                                      \
     do {                                                                                           \
@@ -200,7 +192,8 @@ static void temp_load_reg(X86Gen *g, int t, int r)
     int32_t disp;
 
     temp_home(g, t, &base, &disp);
-    x86_rm(&g->b, 0x8b | wflag(!temp_is_32(g, t)), r, base, -1, 0, disp);
+    /* I32 values live sign-extended in 64-bit registers (as in the interpreter). */
+    x86_rm(&g->b, temp_is_32(g, t) ? 0x63 | P_W : 0x8b | P_W, r, base, -1, 0, disp);
 }
 
 /* Make the memory copy current. */
@@ -354,6 +347,14 @@ static void evict_reg(X86Gen *g, int r)
     g->reg_temp[r] = -1;
     g->reg_temp[n] = t;
     g->ts[t].reg = n;
+}
+
+/* I32 results are kept sign-extended to 64 bits, the IR's canonical form. */
+static void canon_i32(X86Gen *g, const TCGOp *op, int r)
+{
+    if (op->type == TCG_TYPE_I32) {
+        x86_movsx32(&g->b, r, r);
+    }
 }
 
 /* t now holds a new value in register r. */
@@ -594,6 +595,7 @@ static void gen_binop(X86Gen *g, const TCGOp *op)
     int ra, rb = -1, ro, ext;
     bool commutative = true, b_imm;
     int32_t imm = 0;
+    int64_t cv;
 
     switch (op->opc) {
     case INDEX_op_add:
@@ -630,21 +632,21 @@ static void gen_binop(X86Gen *g, const TCGOp *op)
         imm = -imm;
     }
 
-    if (ext == ALU_AND && b_imm && (imm == 0xff || imm == 0xffff || (w && imm == -1) ||
-                                    (!w && imm == -1))) {
+    if (ext == ALU_AND && temp_const(g, tb, &cv) &&
+        (cv == 0xff || cv == 0xffff || (w && cv == 0xffffffff) || (w ? cv : (int32_t)cv) == -1)) {
+        /* masks that are zero-extensions (or nothing): movzx / mov r32 */
         ra = temp_in_reg(g, ta, 0);
         ro = can_clobber(g, op, ia) ? ra : alloc_reg(g, 0);
-        if (imm == 0xff) {
+        if (cv == 0xff) {
             x86_movzx8(&g->b, ro, ra);
-        } else if (imm == 0xffff) {
+        } else if (cv == 0xffff) {
             x86_movzx16(&g->b, ro, ra);
+        } else if (w && cv == 0xffffffff) {
+            x86_rr(&g->b, 0x8b, ro, ra);
         } else {
             x86_mov_rr(&g->b, w, ro, ra);
         }
         goto done;
-    }
-    if (ext == ALU_AND && b_imm && w && (uint32_t)imm == 0xffffffffu) {
-        /* imm == -1 handled above; nothing else to do here */
     }
 
     ra = temp_in_reg(g, ta, 0);
@@ -696,6 +698,7 @@ static void gen_binop(X86Gen *g, const TCGOp *op)
         x86_alu_rr(&g->b, ext, w, ro, rb);
     }
 done:
+    canon_i32(g, op, ro);
     g->locked |= 1u << ro;
     free_dead_inputs(g, op, 1, 2);
     set_output_reg(g, to, ro);
@@ -729,17 +732,9 @@ static void gen_shift(X86Gen *g, const TCGOp *op)
     if (temp_const(g, tc, &n)) {
         n &= w ? 63 : 31;
         ra = temp_in_reg(g, ta, 0);
-        if (ext == SH_SHL && n >= 1 && n <= 3 && !can_clobber(g, op, 0)) {
+        if (ext == SH_SHL && n == 1 && !can_clobber(g, op, 0)) {
             ro = alloc_reg(g, 0);
-            x86_lea(&g->b, w, ro, -1 == 0 ? 0 : ra, -1, 0, 0); /* placeholder, replaced below */
-            g->b.pos -= w ? 3 : 2;                              /* undo: emit the real lea */
-            /* lea ro, [ra * 2^n] has no base: encode as [ra + ra * 2^(n-1)] only for n == 1 */
-            if (n == 1) {
-                x86_lea(&g->b, w, ro, ra, ra, 0, 0);
-            } else {
-                x86_mov_rr(&g->b, w, ro, ra);
-                x86_shift_ri(&g->b, ext, w, ro, (int)n);
-            }
+            x86_lea(&g->b, w, ro, ra, ra, 0, 0); /* three-address a << 1 */
             goto done;
         }
         ro = can_clobber(g, op, 0) ? ra : alloc_reg(g, 0);
@@ -763,6 +758,7 @@ static void gen_shift(X86Gen *g, const TCGOp *op)
     x86_mov_rr(&g->b, w, ro, ra);
     x86_shift_cl(&g->b, ext, w, ro);
 done:
+    canon_i32(g, op, ro);
     g->locked |= 1u << ro;
     free_dead_inputs(g, op, 1, 2);
     set_output_reg(g, to, ro);
@@ -782,6 +778,7 @@ static void gen_mulh(X86Gen *g, const TCGOp *op)
     rb = temp_in_reg(g, tb, 0);
     x86_mov_rr(&g->b, w, RAX, ra);
     x86_grp3(&g->b, op->opc == INDEX_op_mulsh ? G3_IMUL : G3_MUL, w, rb);
+    canon_i32(g, op, RDX);
     free_dead_inputs(g, op, 1, 2);
     set_output_reg(g, to, RDX);
 }
@@ -797,7 +794,7 @@ static void gen_unary(X86Gen *g, const TCGOp *op)
         TempState *ts = &g->ts[ta];
         if (temp_const(g, ta, &v)) {
             free_dead_inputs(g, op, 1, 1);
-            set_output_const(g, to, w ? v : (int64_t)(uint32_t)v);
+            set_output_const(g, to, w ? v : (int64_t)(int32_t)v);
             return;
         }
         if (ts->loc == LOC_REG && can_clobber(g, op, 0) && !is_global(g, ta)) {
@@ -852,12 +849,13 @@ static void gen_unary(X86Gen *g, const TCGOp *op)
                 x86_mov_rr(&g->b, false, ro, ra);
             }
             break;
-        default: /* ext32u */
+        default:                         /* ext32u */
             x86_rr(&g->b, 0x8b, ro, ra); /* mov r32, r32 zero-extends, even if ro == ra */
             break;
         }
         break;
     }
+    canon_i32(g, op, ro);
     g->locked |= 1u << ro;
     free_dead_inputs(g, op, 1, 1);
     set_output_reg(g, to, ro);
@@ -901,7 +899,7 @@ static void gen_movcond(X86Gen *g, const TCGOp *op)
         int src = c == TCG_COND_ALWAYS ? tt : tf;
         int r = temp_in_reg(g, src, 0);
         ro = alloc_reg(g, 0);
-        x86_mov_rr(&g->b, w, ro, r);
+        x86_mov_rr(&g->b, true, ro, r);
         g->locked |= 1u << ro;
         free_dead_inputs(g, op, 1, 4);
         set_output_reg(g, to, ro);
@@ -932,6 +930,7 @@ static void gen_movcond(X86Gen *g, const TCGOp *op)
     emit_cmp(g, w, &ca);
     cc = invert ? cc_invert(ca.cc) : ca.cc;
     x86_cmov(&g->b, cc, w, ro, rt);
+    canon_i32(g, op, ro);
     free_dead_inputs(g, op, 1, 4);
     set_output_reg(g, to, ro);
 }
@@ -1015,9 +1014,7 @@ static void gen_goto_tb(X86Gen *g, unsigned n)
     g->tb->jmp_insn_offset[n] = (uint32_t)b->pos;
     x86_u32(b, 0);
     g->tb->jmp_reset_offset[n] = (uint32_t)b->pos;
-    emit_exit(g, (uintptr_t)g->tb | n);
-    forget_all(g);
-    g->unreachable = true;
+    /* Unchained, execution goes on with the next ops: the frontend's exit_tb(tb | n). */
 }
 
 static void gen_goto_ptr(X86Gen *g)
@@ -1103,6 +1100,7 @@ static void gen_ld(X86Gen *g, const TCGOp *op)
 
     emit_load_ext(g, op->type == TCG_TYPE_I64, (unsigned)op->args[2], ro, REG_ENV, -1,
                   (int32_t)op->args[1]);
+    canon_i32(g, op, ro);
     g->locked |= 1u << ro;
     set_output_reg(g, (int)op->args[0], ro);
 }
@@ -1168,8 +1166,8 @@ static void snapshot_dirty_globals(X86Gen *g, SlowPath *sp)
             continue;
         }
         GROW(g, syncs, nb_syncs, cap_syncs);
-        g->syncs[g->nb_syncs++] = (SyncEntry){(int16_t)t, ts->loc == LOC_REG ? ts->reg : -1,
-                                              ts->cval};
+        g->syncs[g->nb_syncs++] =
+            (SyncEntry){(int16_t)t, ts->loc == LOC_REG ? ts->reg : -1, ts->cval};
     }
     sp->sync_count = (uint32_t)g->nb_syncs - sp->sync_start;
 }
@@ -1196,8 +1194,8 @@ static void emit_tlb_lookup(X86Gen *g, SlowPath *sp, int addr_reg, int scratch, 
     X86Buf *b = &g->b;
     unsigned size = sp->memop & MO_SIZE;
     int32_t table = (int32_t)TLB_TABLE_OFFSET(sp->mmu_idx);
-    int32_t tag_off = (int32_t)(is_store ? offsetof(CPUTLBEntry, addr_write)
-                                         : offsetof(CPUTLBEntry, addr_read));
+    int32_t tag_off =
+        (int32_t)(is_store ? offsetof(CPUTLBEntry, addr_write) : offsetof(CPUTLBEntry, addr_read));
 
     _Static_assert(sizeof(CPUTLBEntry) == 32, "entry size is 1 << 5");
     x86_mov_rr(b, true, REG_TMP, addr_reg);
@@ -1251,6 +1249,7 @@ static void gen_qemu_ld(X86Gen *g, const TCGOp *op)
     sp->save_mask = caller_saved_in_use(g) & ~(1u << ro);
     sp->addr_reg = (int8_t)ra;
     sp->val_reg = (int8_t)ro;
+    sp->w = w;
 
     emit_tlb_lookup(g, sp, ra, scratch, false);
     sp->access_pos = (uint32_t)g->b.pos;
@@ -1263,6 +1262,7 @@ static void gen_qemu_ld(X86Gen *g, const TCGOp *op)
     } else {
         emit_load_ext(g, w, memop, ro, REG_TMP, ra, 0);
     }
+    canon_i32(g, op, ro);
     sp->done_pos = (uint32_t)g->b.pos;
     g->locked |= 1u << ro;
     free_dead_inputs(g, op, 1, 1);
@@ -1355,7 +1355,10 @@ static void emit_slow_path(X86Gen *g, const SlowPath *sp)
         x86_movi(b, true, RCX, (int64_t)retaddr);
         x86_mov_rr(b, true, RDI, REG_ENV);
         x86_jmp_call_abs(b, 0xe8, (uintptr_t)helper_qemu_ld);
-        emit_extend(g, true, sp->memop, sp->val_reg, RAX);
+        emit_extend(g, sp->w, sp->memop, sp->val_reg, RAX);
+        if (!sp->w) {
+            x86_movsx32(b, sp->val_reg, sp->val_reg);
+        }
     }
     for (int r = 0; r < 16; r++) {
         if (sp->save_mask & (1u << r)) {
@@ -1482,6 +1485,8 @@ static void gen_call(X86Gen *g, const TCGOp *op)
 static void gen_op(X86Gen *g, const TCGOp *op)
 {
     switch (op->opc) {
+    case INDEX_op_nop:
+        break;
     case INDEX_op_discard:
         temp_dead(g, (int)op->args[0]);
         break;
@@ -1502,7 +1507,7 @@ static void gen_op(X86Gen *g, const TCGOp *op)
     case INDEX_op_movi:
         set_output_const(g, (int)op->args[0],
                          op->type == TCG_TYPE_I64 ? (int64_t)op->args[1]
-                                                  : (int64_t)(uint32_t)op->args[1]);
+                                                  : (int64_t)(int32_t)op->args[1]);
         break;
     case INDEX_op_add:
     case INDEX_op_sub:
@@ -1573,8 +1578,8 @@ static X86Gen *gen_state(void)
     return x86_gen_state;
 }
 
-static ssize_t x86_gen_code(TCGContext *s, TranslationBlock *tb, uint8_t *buf_rw,
-                            uint8_t *buf_rx, size_t avail)
+static ssize_t x86_gen_code(TCGContext *s, TranslationBlock *tb, uint8_t *buf_rw, uint8_t *buf_rx,
+                            size_t avail)
 {
     X86Gen *g = gen_state();
     size_t exit_req_jcc, main_end;
@@ -1585,7 +1590,7 @@ static ssize_t x86_gen_code(TCGContext *s, TranslationBlock *tb, uint8_t *buf_rw
     g->nb_relocs = g->nb_slow = g->nb_syncs = 0;
     g->insn = 0;
     g->unreachable = false;
-    memset(g->label_set, 0, sizeof(g->label_set[0]) * (size_t)MAX(s->nb_labels, 1));
+    memset(g->label_set, 0, sizeof(g->label_set));
     code_rw_minus_rx = buf_rw - buf_rx;
     forget_all(g);
     for (int t = s->nb_globals; t < s->nb_temps; t++) {
@@ -1689,8 +1694,8 @@ static uintptr_t x86_exec(void *env, TranslationBlock *tb)
 static void x86_set_jump(TranslationBlock *tb, int n, TranslationBlock *dest)
 {
     uintptr_t field = (uintptr_t)tb->tc_ptr + tb->jmp_insn_offset[n];
-    uintptr_t target = dest ? (uintptr_t)dest->tc_ptr
-                            : (uintptr_t)tb->tc_ptr + tb->jmp_reset_offset[n];
+    uintptr_t target =
+        dest ? (uintptr_t)dest->tc_ptr : (uintptr_t)tb->tc_ptr + tb->jmp_reset_offset[n];
     int32_t rel = (int32_t)(target - (field + 4));
 
     /* Aligned by gen_goto_tb: one store, so a racing vCPU sees old or new, never half. */

@@ -13,8 +13,22 @@
 #include "util/osdep.h"
 
 enum {
-    RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
-    R8, R9, R10, R11, R12, R13, R14, R15,
+    RAX,
+    RCX,
+    RDX,
+    RBX,
+    RSP,
+    RBP,
+    RSI,
+    RDI,
+    R8,
+    R9,
+    R10,
+    R11,
+    R12,
+    R13,
+    R14,
+    R15,
 };
 
 /* Opcode flags, or'ed with the opcode byte. */
@@ -35,13 +49,27 @@ enum { SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
 enum { G3_NOT = 2, G3_NEG = 3, G3_MUL = 4, G3_IMUL = 5 };
 /* Condition codes (the low nibble of jcc/setcc/cmovcc). */
 enum {
-    CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A,
-    CC_S, CC_NS, CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G,
+    CC_O,
+    CC_NO,
+    CC_B,
+    CC_AE,
+    CC_E,
+    CC_NE,
+    CC_BE,
+    CC_A,
+    CC_S,
+    CC_NS,
+    CC_P,
+    CC_NP,
+    CC_L,
+    CC_GE,
+    CC_LE,
+    CC_G,
 };
 
 typedef struct X86Buf {
-    uint8_t *rw;   /* where bytes are written */
-    uintptr_t rx;  /* where byte 0 executes */
+    uint8_t *rw;  /* where bytes are written */
+    uintptr_t rx; /* where byte 0 executes */
     size_t pos;
     size_t avail;
     bool overflow;
