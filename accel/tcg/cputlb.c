@@ -82,6 +82,9 @@ static void tlb_set_page(CPUState *cpu, uint64_t vaddr, uint64_t paddr, int prot
 
     if (page_size > TARGET_PAGE_SIZE) {
         cpu->accel->large_page_seen[mmu_idx] = true;
+    } else if (page_size < TARGET_PAGE_SIZE) {
+        /* A protection region smaller than a page (PMP): never hit inline, ask each time. */
+        flags = TLB_INVALID_MASK;
     }
     bool locked = bql_locked();
 
@@ -95,7 +98,7 @@ static void tlb_set_page(CPUState *cpu, uint64_t vaddr, uint64_t paddr, int prot
             wflags = TLB_MMIO; /* ROM: writes are dropped by the memory API */
         }
     } else {
-        flags = TLB_MMIO;
+        flags |= TLB_MMIO;
     }
     if (tb_page_has_code(ppage)) {
         wflags |= TLB_NOTDIRTY;

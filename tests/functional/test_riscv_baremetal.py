@@ -34,7 +34,8 @@ EMULATOR = os.environ.get("MIMIC_SYSTEM_RISCV64", str(REPO / "build" / "mimic-sy
 PROGRAMS_DIR = Path(os.environ.get("MIMIC_RISCV64_TESTS",
                                    str(REPO / "build" / "tests" / "tcg" / "riscv64")))
 
-PROGRAMS = ["hello", "arith", "branch", "memory", "csr", "atomic", "timer", "smc", "fp"]
+PROGRAMS = ["hello", "arith", "branch", "memory", "csr", "atomic", "timer", "smc", "fp",
+            "isa-priv"]
 
 
 def _emulator():

@@ -5,8 +5,8 @@
 # meson (tests/tcg/riscv64/meson.build) calls it once per program.
 #
 # Usage: build.sh OUTDIR [PROGRAM...]
-#   Builds OUTDIR/PROGRAM.elf from PROGRAM.c and lib/. With no PROGRAM,
-#   builds every tests/tcg/riscv64/*.c.
+#   Builds OUTDIR/PROGRAM.elf from PROGRAM.c and lib/, or from a self-contained
+#   PROGRAM.S. With no PROGRAM, builds every tests/tcg/riscv64/*.c.
 # Tool: $RISCV_TEST_CC (default riscv64-linux-gnu-gcc).
 set -eu
 
@@ -33,6 +33,13 @@ die() {
 build_one() {
     outdir=$1
     name=$2
+    if [ -f "$srcdir/$name.S" ]; then
+        # A self-contained assembly program (isa-*.S): its own start and exit, no lib/.
+        "$cc" -march=rv64gc_zicsr_zifencei -mabi=lp64 $ldflags -o "$outdir/$name.elf.tmp" \
+            "$srcdir/$name.S"
+        mv "$outdir/$name.elf.tmp" "$outdir/$name.elf"
+        return
+    fi
     [ -f "$srcdir/$name.c" ] || die "no program $name ($srcdir/$name.c missing)"
     march=$base_march
     case $name in
