@@ -9,7 +9,7 @@ BUILD_DEPS="gcc make meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev
 libjson-glib-dev libcapstone-dev zlib1g-dev libaio-dev liburing-dev libslirp-dev
 libseccomp-dev nettle-dev"
 TEST_DEPS="python3 python3-pytest python3-pexpect binutils cpio gzip dpkg-dev
-gcc-riscv64-linux-gnu"
+gcc-riscv64-linux-gnu qemu-utils"
 # Debian's QEMU: the other column in benchmarks, and the optional oracle the tests use
 # when present (MIMIC_ORACLE=qemu; qemu-system-misc holds qemu-system-riscv64).
 BENCH_DEPS="qemu-system-x86 qemu-system-misc"

@@ -1,0 +1,35 @@
+/*
+ * Helpers shared by mimic-img's verbs (tools/mimic-img.c, tools/img-convert.c):
+ * opening images the way qemu-img does, -o option parsing, human sizes and a
+ * minimal JSON writer whose layout matches qemu-img's --output=json.
+ */
+#ifndef TOOLS_IMG_COMMON_H
+#define TOOLS_IMG_COMMON_H
+
+#include "block/block.h"
+#include "util/error.h"
+
+BlockBackend *img_open(const char *filename, const char *fmt, int flags, bool force_share,
+                       const char *cache, bool quiet);
+/* Parse "-o key=val,..." into *opts. keys_out collects the keys given (for amend). */
+bool img_parse_create_opts(const char *optstr, BlockCreateOptions *opts, GPtrArray *keys_out,
+                           GError **errp);
+bool img_parse_size(const char *str, uint64_t *out);
+char *img_size_to_str(uint64_t val);
+
+/* JSON output in qemu-img's style: 4-space indentation, "key": value. */
+typedef struct JsonWriter {
+    GString *out;
+    int depth;
+    bool first[32];
+} JsonWriter;
+void json_begin(JsonWriter *w, char open);
+void json_key(JsonWriter *w, const char *key);
+void json_end(JsonWriter *w, char close);
+void json_str(JsonWriter *w, const char *key, const char *val);
+void json_int(JsonWriter *w, const char *key, int64_t val);
+void json_raw(JsonWriter *w, const char *key, const char *literal);
+
+int img_convert(int argc, char **argv);
+
+#endif
