@@ -6,8 +6,47 @@
 #include "chardev/char-internal.h"
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <glib-unix.h>
+
+#define CHR_MAX_MSGFDS 16
+
+/* read() that also takes descriptors passed with the data (unix sockets). */
+static ssize_t chr_fd_recv(ChrFdReader *r, int fd, uint8_t *buf, size_t len)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * CHR_MAX_MSGFDS)];
+    } control;
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = &control,
+                         .msg_controllen = sizeof(control)};
+    ssize_t n;
+
+    if (!r->fds_received) {
+        return read(fd, buf, len);
+    }
+    n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0) {
+        return n;
+    }
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        int fds[CHR_MAX_MSGFDS];
+        int nfds;
+
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+            c->cmsg_len < CMSG_LEN(0)) {
+            continue;
+        }
+        nfds = MIN((c->cmsg_len - CMSG_LEN(0)) / sizeof(int), (size_t)CHR_MAX_MSGFDS);
+        memcpy(fds, CMSG_DATA(c), nfds * sizeof(int));
+        r->fds_received(r->chr, fds, nfds);
+    }
+    return n;
+}
 
 static gboolean chr_fd_reader_ready(int fd, GIOCondition cond, gpointer opaque)
 {
@@ -21,7 +60,7 @@ static gboolean chr_fd_reader_ready(int fd, GIOCondition cond, gpointer opaque)
         r->watch = 0;
         return G_SOURCE_REMOVE;
     }
-    n = read(fd, buf, MIN((size_t)room, sizeof(buf)));
+    n = chr_fd_recv(r, fd, buf, MIN((size_t)room, sizeof(buf)));
     if (n > 0) {
         /* The frontend may close us from its read handler: touch nothing after. */
         chr_be_write(r->chr, buf, n);

@@ -52,6 +52,12 @@ typedef struct ChrFdReader {
     bool active;                  /* started and not hung up */
     guint watch;                  /* 0 while paused or stopped */
     void (*hangup)(Chardev *chr); /* EOF or read error; the reader is stopped */
+    /*
+     * Set before chr_fd_reader_start() on a unix socket: read with recvmsg()
+     * and hand descriptors passed with the data (SCM_RIGHTS) here, before the
+     * data goes to the frontend. Without it they are closed.
+     */
+    void (*fds_received)(Chardev *chr, const int *fds, int nfds);
 } ChrFdReader;
 
 void chr_fd_reader_start(ChrFdReader *r, Chardev *chr, int fd, void (*hangup)(Chardev *chr));

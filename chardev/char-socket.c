@@ -44,6 +44,9 @@ typedef struct SocketChardev {
     bool bound_path; /* we created the unix socket file: remove it on close */
 
     int fd; /* the connection, -1 while none */
+    /* unix: descriptors the peer passed with its latest data, for chr_fe_get_msgfd() */
+    int msgfds[16];
+    int nmsgfds;
     ChrFdReader reader;
     guint hangup_idle;
 
@@ -87,6 +90,36 @@ static void socket_listen_resume(SocketChardev *s)
     }
 }
 
+static void socket_drop_msgfds(SocketChardev *s)
+{
+    for (int i = 0; i < s->nmsgfds; i++) {
+        close(s->msgfds[i]);
+    }
+    s->nmsgfds = 0;
+}
+
+/* New descriptors replace any the frontend did not take, as QEMU's tcp_chr_recv(). */
+static void socket_fds_received(Chardev *chr, const int *fds, int nfds)
+{
+    SocketChardev *s = (SocketChardev *)chr;
+
+    socket_drop_msgfds(s);
+    for (int i = 0; i < nfds; i++) {
+        if (s->nmsgfds < (int)G_N_ELEMENTS(s->msgfds)) {
+            s->msgfds[s->nmsgfds++] = fds[i];
+        } else {
+            close(fds[i]);
+        }
+    }
+}
+
+static int socket_get_msgfd(Chardev *chr)
+{
+    SocketChardev *s = (SocketChardev *)chr;
+
+    return s->nmsgfds ? s->msgfds[--s->nmsgfds] : -1;
+}
+
 static void socket_set_connection(SocketChardev *s, int fd)
 {
     struct sockaddr_storage ss;
@@ -104,6 +137,7 @@ static void socket_set_connection(SocketChardev *s, int fd)
     }
     s->fd = fd;
     s->failure_reported = false;
+    s->reader.fds_received = s->is_unix ? socket_fds_received : NULL;
     chr_fd_reader_start(&s->reader, &s->parent, fd, socket_hangup);
     chr_be_event(&s->parent, CHR_EVENT_OPENED);
 }
@@ -136,6 +170,7 @@ static void socket_disconnect(SocketChardev *s)
     }
     close(s->fd);
     s->fd = -1;
+    socket_drop_msgfds(s);
     g_clear_pointer(&s->peer, g_free);
     chr_be_event(&s->parent, CHR_EVENT_CLOSED);
     if (s->server) {
@@ -590,6 +625,7 @@ static void socket_close(Chardev *chr)
     if (s->fd >= 0) {
         close(s->fd);
     }
+    socket_drop_msgfds(s);
     if (s->connecting_fd >= 0) {
         close(s->connecting_fd);
     }
@@ -610,4 +646,5 @@ const ChardevClass char_socket_class = {
     .accept_input = socket_accept_input,
     .describe = socket_describe,
     .close = socket_close,
+    .get_msgfd = socket_get_msgfd,
 };

@@ -550,6 +550,13 @@ int chr_fe_printf(CharFrontend *fe, const char *fmt, ...)
     return chr_fe_write_all(fe, (const uint8_t *)s, strlen(s));
 }
 
+int chr_fe_get_msgfd(CharFrontend *fe)
+{
+    Chardev *chr = fe->chr;
+
+    return chr && chr->cls->get_msgfd ? chr->cls->get_msgfd(chr) : -1;
+}
+
 void chr_fe_accept_input(CharFrontend *fe)
 {
     Chardev *chr = fe->chr;

@@ -11,11 +11,15 @@
 #include "monitor/monitor-internal.h"
 #include "accel/accel.h"
 #include "core/cpu.h"
+#include "core/machine.h"
 #include "core/qdev.h"
 #include "system/main-loop.h"
 #include "system/memory.h"
 #include "system/runstate.h"
 #include "hw/pci/pci.h"
+#include "monitor/events.h"
+#include <fcntl.h>
+#include <unistd.h>
 
 /* ---- vCPU access ---- */
 
@@ -114,7 +118,7 @@ static bool qmp_query_version(Monitor *mon, const MonArgs *args, GVariant **ret,
     dict_add(&q, "micro", g_variant_new_int64(micro));
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
     dict_add(&b, "qemu", dict_end(&q));
-    dict_add(&b, "package", g_variant_new_string(""));
+    dict_add(&b, "package", g_variant_new_string("mimic"));
     *ret = dict_end(&b);
     return true;
 }
@@ -124,8 +128,9 @@ static void hmp_print_version(Monitor *mon, GVariant *ret)
     g_autoptr(GVariant) q = g_variant_lookup_value(ret, "qemu", G_VARIANT_TYPE_VARDICT);
 
     if (q) {
-        monitor_printf(mon, "%" PRId64 ".%" PRId64 ".%" PRId64 "%s\n", dict_int(q, "major", 0),
-                       dict_int(q, "minor", 0), dict_int(q, "micro", 0), dict_str(ret, "package"));
+        /* QEMU appends its package string; mimic's is the program's own name, so not here. */
+        monitor_printf(mon, "%" PRId64 ".%" PRId64 ".%" PRId64 "\n", dict_int(q, "major", 0),
+                       dict_int(q, "minor", 0), dict_int(q, "micro", 0));
     }
 }
 
@@ -263,12 +268,172 @@ static bool hmp_info_mtree(Monitor *mon, const MonArgs *args, GVariant **ret, GE
     return true;
 }
 
-static bool hmp_info_pci(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+/* ---- PCI ---- */
+
+typedef struct PciQuery {
+    GPtrArray *devs; /* PCIDevice *, in walk order */
+} PciQuery;
+
+static void pci_collect(DeviceState *dev, void *opaque)
+{
+    PciQuery *pq = opaque;
+
+    if (device_class_is_a(dev->klass, TYPE_PCI_DEVICE) && dev->realized) {
+        g_ptr_array_add(pq->devs, dev);
+    }
+}
+
+static gint pci_cmp_devfn(gconstpointer a, gconstpointer b)
+{
+    const PCIDevice *x = *(PCIDevice *const *)a, *y = *(PCIDevice *const *)b;
+    int bx = x->bus ? x->bus->bus_num : 0, by = y->bus ? y->bus->bus_num : 0;
+
+    return bx != by ? bx - by : x->devfn - y->devfn;
+}
+
+static GVariant *pci_device_info(PCIDevice *pd)
+{
+    const uint8_t *cfg = pd->config;
+    GVariantBuilder b, cls, id, regions;
+
+    g_variant_builder_init(&cls, G_VARIANT_TYPE_VARDICT);
+    dict_add(&cls, "class", g_variant_new_int64(pci_get_word(cfg + PCI_CLASS_DEVICE)));
+    g_variant_builder_init(&id, G_VARIANT_TYPE_VARDICT);
+    dict_add(&id, "vendor", g_variant_new_int64(pci_get_word(cfg + PCI_VENDOR_ID)));
+    dict_add(&id, "device", g_variant_new_int64(pci_get_word(cfg + PCI_DEVICE_ID)));
+    dict_add(&id, "subsystem-vendor",
+             g_variant_new_int64(pci_get_word(cfg + PCI_SUBSYSTEM_VENDOR_ID)));
+    dict_add(&id, "subsystem", g_variant_new_int64(pci_get_word(cfg + PCI_SUBSYSTEM_ID)));
+    g_variant_builder_init(&regions, G_VARIANT_TYPE("aa{sv}"));
+    for (int i = 0; i < PCI_NUM_BARS; i++) {
+        const PCIIORegion *r = &pd->io_regions[i];
+        GVariantBuilder rb;
+
+        if (!r->size) {
+            continue;
+        }
+        g_variant_builder_init(&rb, G_VARIANT_TYPE_VARDICT);
+        dict_add(&rb, "bar", g_variant_new_int64(i));
+        dict_add(&rb, "type", g_variant_new_string(r->type & PCI_BAR_TYPE_IO ? "io" : "memory"));
+        /* QEMU reports an unmapped BAR's address as all ones, too. */
+        dict_add(&rb, "address", g_variant_new_uint64(r->addr));
+        dict_add(&rb, "size", g_variant_new_uint64(r->size));
+        if (!(r->type & PCI_BAR_TYPE_IO)) {
+            dict_add(&rb, "prefetch", g_variant_new_boolean(r->type & PCI_BAR_TYPE_PREFETCH));
+            dict_add(&rb, "mem_type_64", g_variant_new_boolean(r->type & PCI_BAR_TYPE_MEM64));
+        }
+        g_variant_builder_add_value(&regions, g_variant_builder_end(&rb));
+    }
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    dict_add(&b, "bus", g_variant_new_int64(pd->bus ? pd->bus->bus_num : 0));
+    dict_add(&b, "slot", g_variant_new_int64(PCI_SLOT(pd->devfn)));
+    dict_add(&b, "function", g_variant_new_int64(PCI_FUNC(pd->devfn)));
+    dict_add(&b, "class_info", g_variant_builder_end(&cls));
+    dict_add(&b, "id", g_variant_builder_end(&id));
+    if (cfg[PCI_INTERRUPT_PIN]) {
+        dict_add(&b, "irq", g_variant_new_int64(cfg[PCI_INTERRUPT_LINE]));
+        dict_add(&b, "irq_pin", g_variant_new_int64(cfg[PCI_INTERRUPT_PIN]));
+    }
+    dict_add(&b, "qdev_id", g_variant_new_string(pd->qdev.id ? pd->qdev.id : ""));
+    dict_add(&b, "regions", g_variant_builder_end(&regions));
+    return g_variant_builder_end(&b);
+}
+
+/* QEMU's query-pci: [{"bus": N, "devices": [...]}], one entry per bus. */
+static bool qmp_query_pci(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    PciQuery pq = {g_ptr_array_new()};
+    GVariantBuilder buses, devs;
+    int bus_num = -1;
+
+    qdev_walk_all(pci_collect, &pq);
+    g_ptr_array_sort(pq.devs, pci_cmp_devfn);
+    g_variant_builder_init(&buses, G_VARIANT_TYPE("aa{sv}"));
+    for (guint i = 0; i <= pq.devs->len; i++) {
+        PCIDevice *pd = i < pq.devs->len ? g_ptr_array_index(pq.devs, i) : NULL;
+        int num = pd && pd->bus ? pd->bus->bus_num : 0;
+
+        if (bus_num >= 0 && (!pd || num != bus_num)) {
+            GVariantBuilder b;
+
+            g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+            dict_add(&b, "bus", g_variant_new_int64(bus_num));
+            dict_add(&b, "devices", g_variant_builder_end(&devs));
+            g_variant_builder_add_value(&buses, g_variant_builder_end(&b));
+            bus_num = -1;
+        }
+        if (!pd) {
+            break;
+        }
+        if (bus_num < 0) {
+            bus_num = num;
+            g_variant_builder_init(&devs, G_VARIANT_TYPE("aa{sv}"));
+        }
+        g_variant_builder_add_value(&devs, pci_device_info(pd));
+    }
+    g_ptr_array_unref(pq.devs);
+    *ret = g_variant_builder_end(&buses);
+    return true;
+}
+
+/* info pci keeps QEMU's text layout, which pci_info_string() writes from the same devices. */
+static void hmp_print_pci(Monitor *mon, GVariant *ret)
 {
     g_autofree char *s = pci_info_string();
 
     monitor_puts(mon, s ? s : "");
+}
+
+/* ---- identity ---- */
+
+static char vm_uuid[37] = "00000000-0000-0000-0000-000000000000";
+
+void monitor_set_vm_uuid(const char *uuid)
+{
+    g_strlcpy(vm_uuid,
+              uuid && g_uuid_string_is_valid(uuid) ? uuid : "00000000-0000-0000-0000-000000000000",
+              sizeof(vm_uuid));
+    for (char *p = vm_uuid; *p; p++) {
+        *p = g_ascii_tolower(*p);
+    }
+}
+
+static bool qmp_query_name(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    GVariantBuilder b;
+
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    if (current_machine && current_machine->name) {
+        g_autofree char *valid = g_utf8_make_valid(current_machine->name, -1);
+
+        dict_add(&b, "name", g_variant_new_string(valid));
+    }
+    *ret = dict_end(&b);
     return true;
+}
+
+static void hmp_print_name(Monitor *mon, GVariant *ret)
+{
+    const char *name;
+
+    if (g_variant_lookup(ret, "name", "&s", &name)) {
+        monitor_printf(mon, "%s\n", name);
+    }
+}
+
+static bool qmp_query_uuid(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    GVariantBuilder b;
+
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    dict_add(&b, "UUID", g_variant_new_string(vm_uuid));
+    *ret = dict_end(&b);
+    return true;
+}
+
+static void hmp_print_uuid(Monitor *mon, GVariant *ret)
+{
+    monitor_printf(mon, "%s\n", dict_str(ret, "UUID"));
 }
 
 static bool qmp_query_kvm(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
@@ -438,12 +603,177 @@ static bool qmp_inject_nmi(Monitor *mon, const MonArgs *args, GVariant **ret, GE
     return true;
 }
 
+static bool qmp_system_wakeup(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    /* As QEMU when the guest is not suspended; mimic's machines have no suspend state yet. */
+    error_setg(errp, "wake-up from suspend is not supported by this guest: it is not suspended");
+    return false;
+}
+
+/* ---- memory to a file ---- */
+
+#define MEMSAVE_MAX (1ull << 32) /* bytes one memsave/pmemsave may write */
+#define MEMSAVE_CHUNK 4096
+
+static int write_full(int fd, const uint8_t *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        buf += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static bool mem_save(Monitor *mon, const MonArgs *args, bool physical, GError **errp)
+{
+    int64_t addr = mon_args_get_int(args, "val", 0);
+    int64_t size = mon_args_get_int(args, "size", 0);
+    const char *filename = mon_args_get_str(args, "filename");
+    const char *cmd = physical ? "pmemsave" : "memsave";
+    CPUState *cpu = NULL;
+    uint8_t buf[MEMSAVE_CHUNK];
+    bool paused, ok = true;
+    int fd;
+
+    if (size < 0 || (uint64_t)size > MEMSAVE_MAX) {
+        error_setg(errp, "%s: size %" PRId64 " is out of range; at most %llu bytes (4 GiB)", cmd,
+                   size, MEMSAVE_MAX);
+        return false;
+    }
+    if ((uint64_t)addr + (uint64_t)size < (uint64_t)addr && (uint64_t)addr + (uint64_t)size != 0) {
+        error_setg(errp, "%s: 0x%" PRIx64 " + %" PRId64 " wraps around the address space", cmd,
+                   (uint64_t)addr, size);
+        return false;
+    }
+    if (!physical) {
+        if (mon_args_has(args, "cpu-index")) {
+            int64_t index = mon_args_get_int(args, "cpu-index", -1);
+
+            cpu = index >= 0 && index < cpu_count ? cpu_by_index((int)index) : NULL;
+            if (!cpu) {
+                error_setg(errp, "Parameter 'cpu-index' is out of range: no CPU %" PRId64, index);
+                return false;
+            }
+        } else {
+            cpu = mon_current_cpu();
+        }
+        if (!cpu || !cpu->cc->memory_rw_debug) {
+            error_setg(errp, "memsave: no CPU whose virtual memory can be read; use pmemsave");
+            return false;
+        }
+    }
+    fd = open(filename, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "%s: cannot open '%s'", cmd, filename);
+        return false;
+    }
+    paused = physical ? false : mon_vcpus_pause();
+    if (cpu) {
+        cpu_synchronize_state(cpu);
+    }
+    for (uint64_t done = 0; done < (uint64_t)size;) {
+        uint64_t at = (uint64_t)addr + done;
+        size_t len = MIN((uint64_t)size - done, (uint64_t)MEMSAVE_CHUNK);
+        bool read_ok = physical
+                           ? address_space_read(&address_space_memory, at, buf, len) == MEMTX_OK
+                           : cpu->cc->memory_rw_debug(cpu, at, buf, len, false);
+
+        if (!read_ok) {
+            error_setg(errp, "%s: cannot read %s memory at 0x%" PRIx64 ": nothing is mapped there",
+                       cmd, physical ? "physical" : "virtual", at);
+            ok = false;
+            break;
+        }
+        if (write_full(fd, buf, len) < 0) {
+            error_setg_errno(errp, errno, "%s: cannot write '%s'", cmd, filename);
+            ok = false;
+            break;
+        }
+        done += len;
+    }
+    mon_vcpus_resume(paused);
+    if (close(fd) < 0 && ok) {
+        error_setg_errno(errp, errno, "%s: cannot write '%s'", cmd, filename);
+        ok = false;
+    }
+    if (!ok) {
+        unlink(filename);
+    }
+    return ok;
+}
+
+static bool qmp_memsave(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    return mem_save(mon, args, false, errp);
+}
+
+static bool qmp_pmemsave(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    return mem_save(mon, args, true, errp);
+}
+
+/* ---- file descriptors passed over a unix socket (SCM_RIGHTS) ---- */
+
+static bool qmp_getfd(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    const char *name = mon_args_get_str(args, "fdname");
+    gpointer old;
+    int fd;
+
+    if (g_ascii_isdigit(name[0])) {
+        error_setg(errp, "Parameter 'fdname' must not start with a digit (fd names are not "
+                         "numbers)");
+        return false;
+    }
+    fd = mon->has_chr ? chr_fe_get_msgfd(&mon->fe) : -1;
+    if (fd < 0) {
+        error_setg(errp, "No file descriptor supplied via SCM_RIGHTS");
+        return false;
+    }
+    if (g_hash_table_lookup_extended(mon->fds, name, NULL, &old)) {
+        close(GPOINTER_TO_INT(old));
+    }
+    g_hash_table_insert(mon->fds, g_strdup(name), GINT_TO_POINTER(fd));
+    return true;
+}
+
+static bool qmp_closefd(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    const char *name = mon_args_get_str(args, "fdname");
+    gpointer fd;
+
+    if (!g_hash_table_lookup_extended(mon->fds, name, NULL, &fd)) {
+        error_setg(errp, "File descriptor named '%s' not found", name);
+        return false;
+    }
+    close(GPOINTER_TO_INT(fd));
+    g_hash_table_remove(mon->fds, name);
+    return true;
+}
+
 /* ---- devices ---- */
+
+/*
+ * Ids of devices device_add created: device_del may remove those even where
+ * the class is not hotpluggable (mimic's ISA devices), so that what was added
+ * at run time can go again. Devices built with the machine stay unless their
+ * class is hotpluggable.
+ */
+static GHashTable *added_ids;
 
 static bool qmp_device_add(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
 {
     const char *spec = mon_args_get_str(args, "device");
     size_t len = strlen(spec);
+    DeviceState *dev;
 
     if (!strcmp(spec, "help") || !strcmp(spec, "?")) {
         g_autofree char *s = qdev_device_help();
@@ -461,23 +791,50 @@ static bool qmp_device_add(Monitor *mon, const MonArgs *args, GVariant **ret, GE
         monitor_puts(mon, out->str);
         return true;
     }
-    return qdev_device_add(spec, errp) != NULL;
+    dev = qdev_device_add(spec, errp);
+    if (!dev) {
+        return false;
+    }
+    if (dev->id) {
+        if (!added_ids) {
+            added_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        }
+        g_hash_table_add(added_ids, g_strdup(dev->id));
+    }
+    return true;
 }
 
 static bool qmp_device_del(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
 {
     const char *id = mon_args_get_str(args, "id");
     DeviceState *dev = device_find_by_id(id);
+    g_autofree char *path = NULL;
+    GVariantBuilder b;
+    bool paused;
 
     if (!dev) {
-        error_setg(errp, "no device with id '%s'; info qtree shows the ids", id);
+        g_set_error(errp, MIMIC_ERROR, MIMIC_ERROR_NOT_FOUND,
+                    "Device '%s' not found; info qtree shows the ids", id);
         return false;
     }
-    if (!dev->klass->hotpluggable) {
-        error_setg(errp, "device '%s' (%s) cannot be unplugged", id, device_type(dev));
+    if (!dev->klass->hotpluggable && !(added_ids && g_hash_table_contains(added_ids, id))) {
+        error_setg(errp, "device '%s' (%s) cannot be unplugged: it is part of the machine", id,
+                   device_type(dev));
         return false;
     }
+    path = g_strdup_printf("/machine/peripheral/%s", id);
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    dict_add(&b, "device", g_variant_new_string(id));
+    dict_add(&b, "path", g_variant_new_string(path));
+    if (added_ids) {
+        g_hash_table_remove(added_ids, id);
+    }
+    /* vCPUs may be inside the device's registers: remove it with them stopped. */
+    paused = mon_vcpus_pause();
     device_destroy(dev);
+    mon_vcpus_resume(paused);
+    /* QEMU sends DEVICE_DELETED when the removal is done; here it is done at once. */
+    monitor_event_emit(MON_EVENT_DEVICE_DELETED, dict_end(&b));
     return true;
 }
 
@@ -524,7 +881,27 @@ const MonCommand hmp_info_commands[] = {
      .params = "[-f]",
      .help = "show memory tree (-f: the flattened views)",
      .func = hmp_info_mtree},
-    {.name = "pci", .args = args_none, .params = "", .help = "show PCI info", .func = hmp_info_pci},
+    {.name = "pci",
+     .args = args_none,
+     .params = "",
+     .help = "show PCI info",
+     .func = qmp_query_pci,
+     .print = hmp_print_pci,
+     .qmp_name = "query-pci"},
+    {.name = "name",
+     .args = args_none,
+     .params = "",
+     .help = "show the current VM name",
+     .func = qmp_query_name,
+     .print = hmp_print_name,
+     .qmp_name = "query-name"},
+    {.name = "uuid",
+     .args = args_none,
+     .params = "",
+     .help = "show the current VM UUID",
+     .func = qmp_query_uuid,
+     .print = hmp_print_uuid,
+     .qmp_name = "query-uuid"},
     {.name = "kvm",
      .args = args_none,
      .params = "",
@@ -586,6 +963,12 @@ const MonCommand hmp_commands[] = {
      .help = "send system power down event",
      .func = qmp_system_powerdown,
      .qmp_name = "system_powerdown"},
+    {.name = "system_wakeup",
+     .args = args_none,
+     .params = "",
+     .help = "wakeup guest from suspend",
+     .func = qmp_system_wakeup,
+     .qmp_name = "system_wakeup"},
     {.name = "q|quit",
      .args = args_none,
      .params = "",
@@ -626,12 +1009,69 @@ const MonCommand hmp_commands[] = {
      .params = "driver[,prop=value][,...]",
      .help = "add device, like -device on the command line",
      .func = qmp_device_add,
-     .qmp_name = "device_add"},
+     .qmp_name = "device_add",
+     .qmp_keyval = "device"},
     {.name = "device_del",
      .args = (const MonArgSpec[]){{"id", MON_ARG_STRING, false}, {NULL}},
      .params = "device",
      .help = "remove device",
      .func = qmp_device_del,
      .qmp_name = "device_del"},
+    {.name = "memsave",
+     .args = (const MonArgSpec[]){{"val", MON_ARG_INT, false},
+                                  {"size", MON_ARG_SIZE, false},
+                                  {"filename", MON_ARG_STRING, false},
+                                  {"cpu-index", MON_ARG_INT, true},
+                                  {NULL}},
+     .params = "addr size file [cpu-index]",
+     .help = "save to disk virtual memory dump starting at 'addr' of size 'size'",
+     .func = qmp_memsave,
+     .qmp_name = "memsave"},
+    {.name = "pmemsave",
+     .args = (const MonArgSpec[]){{"val", MON_ARG_INT, false},
+                                  {"size", MON_ARG_SIZE, false},
+                                  {"filename", MON_ARG_STRING, false},
+                                  {NULL}},
+     .params = "addr size file",
+     .help = "save to disk physical memory dump starting at 'addr' of size 'size'",
+     .func = qmp_pmemsave,
+     .qmp_name = "pmemsave"},
+    {.name = "getfd",
+     .args = (const MonArgSpec[]){{"fdname", MON_ARG_STRING, false}, {NULL}},
+     .params = "name",
+     .help = "receive a file descriptor via SCM rights and assign it a name",
+     .func = qmp_getfd,
+     .qmp_name = "getfd"},
+    {.name = "closefd",
+     .args = (const MonArgSpec[]){{"fdname", MON_ARG_STRING, false}, {NULL}},
+     .params = "name",
+     .help = "close a file descriptor previously passed via SCM rights",
+     .func = qmp_closefd,
+     .qmp_name = "closefd"},
+    {.name = "qom-list",
+     .args = (const MonArgSpec[]){{"path", MON_ARG_STRING, false}, {NULL}},
+     .params = "path",
+     .help = "list QOM properties",
+     .func = qmp_qom_list,
+     .print = hmp_print_qom_list,
+     .qmp_name = "qom-list"},
+    {.name = "qom-get",
+     .args = (const MonArgSpec[]){{"path", MON_ARG_STRING, false},
+                                  {"property", MON_ARG_STRING, false},
+                                  {NULL}},
+     .params = "path property",
+     .help = "print QOM property",
+     .func = qmp_qom_get,
+     .print = hmp_print_qom_get,
+     .qmp_name = "qom-get"},
+    {.name = "qom-set",
+     .args = (const MonArgSpec[]){{"path", MON_ARG_STRING, false},
+                                  {"property", MON_ARG_STRING, false},
+                                  {"value", MON_ARG_STRING, false, 0, true},
+                                  {NULL}},
+     .params = "path property value",
+     .help = "set QOM property",
+     .func = qmp_qom_set,
+     .qmp_name = "qom-set"},
     {NULL},
 };

@@ -19,6 +19,8 @@
 
 #define MONITOR_PROMPT "(mimic) "
 
+typedef struct QmpState QmpState;
+
 struct Monitor {
     CharFrontend fe;
     bool has_chr;
@@ -33,6 +35,8 @@ struct Monitor {
     /* x/xp remember the last format and unit size, as QEMU and gdb do. */
     char fmt_format;
     int fmt_size;
+    QmpState *qmp;   /* a QMP monitor: protocol state (qmp.c); NULL for HMP */
+    GHashTable *fds; /* getfd: name -> file descriptor, closed with the monitor */
 };
 
 /* ---- typed arguments ---- */
@@ -56,6 +60,8 @@ typedef struct MonArgSpec {
     MonArgType type;
     bool optional;
     char flag; /* MON_ARG_FLAG: the letter after '-' */
+    /* QMP: a MON_ARG_STRING that also takes a JSON number or boolean, as text (qom-set). */
+    bool qmp_any_scalar;
 } MonArgSpec;
 
 typedef struct MonArgs MonArgs;
@@ -91,10 +97,52 @@ typedef struct MonCommand {
     MonPrintFunc *print;          /* NULL: the result (if any) is not shown by HMP */
     const char *qmp_name;         /* "query-status"; NULL: human monitor only */
     const struct MonCommand *sub; /* info: its subcommands, ending with {NULL} */
+    /*
+     * QMP: the "arguments" object {"driver": D, "k": v, ...} is folded into
+     * this one string argument as "D,k=v,..." (device_add, like QEMU's).
+     */
+    const char *qmp_keyval;
 } MonCommand;
 
 extern const MonCommand hmp_commands[];
 extern const MonCommand hmp_info_commands[];
+/* Rows only QMP serves: the protocol's own commands and introspection (qmp-commands.c). */
+extern const MonCommand qmp_commands[];
+
+/*
+ * Errors a handler reports with a QMP class other than GenericError use the
+ * MIMIC_ERROR codes (util/error.h): MIMIC_ERROR_NOT_FOUND -> DeviceNotFound,
+ * MIMIC_ERROR_DEVICE_NOT_ACTIVE -> DeviceNotActive.
+ */
+
+/* ---- QMP (qmp.c) ---- */
+
+/* The row QMP serves under name, or NULL. */
+const MonCommand *qmp_find_command(const char *name);
+/* Call fn for every row with a qmp_name, in the order query-commands lists them. */
+void qmp_foreach_command(void (*fn)(const MonCommand *cmd, void *opaque), void *opaque);
+/* qmp_capabilities: leave negotiation mode (false with errp set when already done). */
+bool qmp_negotiate(Monitor *mon, GError **errp);
+/* Send msg (an a{sv}, events.c built it) to every QMP monitor in command mode. */
+void qmp_broadcast_event(GVariant *msg);
+/* Parse QMP bytes fed to a QMP monitor (monitor_feed_input). */
+void qmp_feed(Monitor *mon, const uint8_t *buf, size_t len);
+void qmp_state_free(Monitor *mon);
+/*
+ * Fuzzing: only commands for which allow() is true run; the others answer
+ * CommandNotFound. NULL: all run.
+ */
+void qmp_set_dispatch_filter(bool (*allow)(const char *name));
+
+/* monitor.c: set up a Monitor's buffers (and line editor) before it attaches. */
+void monitor_init_common(Monitor *mon, bool use_readline);
+
+/* getfd/closefd: the monitor's named descriptors. */
+void monitor_fds_close_all(Monitor *mon);
+
+/* qmp-qom.c: qom-list, qom-get, qom-set on /machine/peripheral/ID paths. */
+MonCmdFunc qmp_qom_list, qmp_qom_get, qmp_qom_set;
+MonPrintFunc hmp_print_qom_list, hmp_print_qom_get;
 
 /* hmp.c */
 const MonCommand *hmp_find_command(const MonCommand *table, const char *name, size_t len);

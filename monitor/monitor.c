@@ -16,6 +16,7 @@
  */
 #include "monitor/monitor-internal.h"
 #include <stdarg.h>
+#include <unistd.h>
 
 #define MONITOR_READ_CHUNK 1024
 #define MONITOR_FLUSH_THRESHOLD 4096
@@ -36,6 +37,10 @@ void monitor_flush(Monitor *mon)
 void monitor_puts(Monitor *mon, const char *text)
 {
     if (!mon || !text) {
+        return;
+    }
+    /* QMP speaks only JSON (qmp.c writes it): text a handler prints has no place there. */
+    if (mon->qmp) {
         return;
     }
     if (mon->capture) {
@@ -115,6 +120,11 @@ static void monitor_line_byte(Monitor *mon, uint8_t ch)
 
 void monitor_feed_input(Monitor *mon, const uint8_t *buf, size_t len)
 {
+    if (mon->qmp) {
+        qmp_feed(mon, buf, len);
+        monitor_flush(mon);
+        return;
+    }
     for (size_t i = 0; i < len; i++) {
         if (mon->rs) {
             readline_handle_byte(mon->rs, buf[i]);
@@ -192,10 +202,11 @@ static void monitor_event(void *opaque, ChrEvent event)
 
 /* ---- life cycle ---- */
 
-static void monitor_init_common(Monitor *mon, bool use_readline)
+void monitor_init_common(Monitor *mon, bool use_readline)
 {
     mon->outbuf = g_string_new(NULL);
     mon->line = g_string_new(NULL);
+    mon->fds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     mon->fmt_format = 'x';
     mon->fmt_size = 4;
     if (use_readline) {
@@ -234,6 +245,20 @@ Monitor *monitor_new_buffer(void)
     return mon;
 }
 
+/* ---- getfd/closefd ---- */
+
+void monitor_fds_close_all(Monitor *mon)
+{
+    GHashTableIter iter;
+    gpointer fd;
+
+    g_hash_table_iter_init(&iter, mon->fds);
+    while (g_hash_table_iter_next(&iter, NULL, &fd)) {
+        close(GPOINTER_TO_INT(fd));
+    }
+    g_hash_table_remove_all(mon->fds);
+}
+
 const char *monitor_buffer_contents(Monitor *mon)
 {
     return mon->capture ? mon->capture->str : "";
@@ -255,6 +280,9 @@ void monitor_free(Monitor *mon)
         monitor_flush(mon);
         chr_fe_deinit(&mon->fe);
     }
+    qmp_state_free(mon);
+    monitor_fds_close_all(mon);
+    g_hash_table_unref(mon->fds);
     readline_free(mon->rs);
     g_string_free(mon->outbuf, TRUE);
     g_string_free(mon->line, TRUE);

@@ -27,6 +27,7 @@ static bool guest_error_requested;
 static int exit_status_requested = -1;
 static void (*powerdown_handler)(void *);
 static void *powerdown_opaque;
+static void (*request_notifier)(MainLoopRequest req, ShutdownCause cause);
 
 void bql_lock(void)
 {
@@ -165,6 +166,18 @@ void main_loop_set_powerdown_handler(void (*fn)(void *), void *opaque)
     powerdown_opaque = opaque;
 }
 
+void main_loop_set_request_notifier(void (*fn)(MainLoopRequest req, ShutdownCause cause))
+{
+    request_notifier = fn;
+}
+
+static void notify_request(MainLoopRequest req, ShutdownCause cause)
+{
+    if (request_notifier) {
+        request_notifier(req, cause);
+    }
+}
+
 struct Deferred {
     void (*fn)(void *);
     void *opaque;
@@ -219,6 +232,7 @@ static bool main_loop_should_exit(int *status)
     }
     cause = __atomic_exchange_n(&shutdown_requested, SHUTDOWN_CAUSE_NONE, __ATOMIC_ACQ_REL);
     if (cause != SHUTDOWN_CAUSE_NONE) {
+        notify_request(MAIN_LOOP_REQUEST_SHUTDOWN, cause);
         if (no_shutdown && cause == SHUTDOWN_CAUSE_GUEST_SHUTDOWN) {
             vm_stop(RUN_STATE_SHUTDOWN);
         } else {
@@ -229,13 +243,19 @@ static bool main_loop_should_exit(int *status)
     cause = __atomic_exchange_n(&reset_requested, SHUTDOWN_CAUSE_NONE, __ATOMIC_ACQ_REL);
     if (cause != SHUTDOWN_CAUSE_NONE) {
         if (no_reboot && cause != SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET) {
+            /* As QEMU: under -no-reboot a reset becomes a shutdown, with the reset's cause. */
+            notify_request(MAIN_LOOP_REQUEST_SHUTDOWN, cause);
             *status = 0;
             return true;
         }
         do_system_reset();
+        notify_request(MAIN_LOOP_REQUEST_RESET, cause);
     }
-    if (__atomic_exchange_n(&powerdown_requested, false, __ATOMIC_ACQ_REL) && powerdown_handler) {
-        powerdown_handler(powerdown_opaque);
+    if (__atomic_exchange_n(&powerdown_requested, false, __ATOMIC_ACQ_REL)) {
+        notify_request(MAIN_LOOP_REQUEST_POWERDOWN, SHUTDOWN_CAUSE_NONE);
+        if (powerdown_handler) {
+            powerdown_handler(powerdown_opaque);
+        }
     }
     return false;
 }

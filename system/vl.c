@@ -14,7 +14,11 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/option.h"
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 bool nographic;
@@ -41,6 +45,10 @@ typedef struct Config {
     GPtrArray *serials;  /* legacy specs */
     GPtrArray *monitors; /* legacy specs */
     GPtrArray *mons;     /* -mon specs */
+    GPtrArray *qmps;     /* -qmp / -qmp-pretty legacy specs, as QmpSpec */
+    bool daemonize;
+    const char *pidfile;
+    const char *process_name; /* -name ...,process= */
     GPtrArray *chardevs;
     GPtrArray *devices;
     GPtrArray *globals;
@@ -128,18 +136,75 @@ static bool opt_singlestep(Config *cfg, const char *arg, GError **errp)
 static bool opt_name(Config *cfg, const char *arg, GError **errp)
 {
     g_autoptr(KeyValList) kv = keyval_parse("-name", arg, "guest", errp);
-    const char *guest;
+    const char *guest, *process;
 
     if (!kv) {
         return false;
     }
     guest = keyval_take(kv, "guest");
-    keyval_take(kv, "process");
+    process = keyval_take(kv, "process");
     keyval_take(kv, "debug-threads");
     if (!keyval_check_all_used(kv, "guest, process, debug-threads", errp)) {
         return false;
     }
+    if (process && !*process) {
+        error_setg(errp, "-name %s: process= needs a name", arg);
+        return false;
+    }
     cfg->name = guest ? g_strdup(guest) : NULL;
+    cfg->process_name = process ? g_strdup(process) : NULL;
+    return true;
+}
+
+typedef struct QmpSpec {
+    const char *spec;
+    bool pretty;
+} QmpSpec;
+
+static bool opt_qmp(Config *cfg, const char *arg, GError **errp)
+{
+    QmpSpec *q = g_new0(QmpSpec, 1);
+
+    q->spec = arg;
+    g_ptr_array_add(cfg->qmps, q);
+    return true;
+}
+
+static bool opt_qmp_pretty(Config *cfg, const char *arg, GError **errp)
+{
+    QmpSpec *q = g_new0(QmpSpec, 1);
+
+    q->spec = arg;
+    q->pretty = true;
+    g_ptr_array_add(cfg->qmps, q);
+    return true;
+}
+
+static bool opt_daemonize(Config *cfg, const char *arg, GError **errp)
+{
+    cfg->daemonize = true;
+    return true;
+}
+
+static bool opt_pidfile(Config *cfg, const char *arg, GError **errp)
+{
+    if (!*arg) {
+        error_setg(errp, "-pidfile needs a file name");
+        return false;
+    }
+    cfg->pidfile = arg;
+    return true;
+}
+
+static bool opt_uuid(Config *cfg, const char *arg, GError **errp)
+{
+    if (!g_uuid_string_is_valid(arg)) {
+        error_setg(errp, "-uuid %s: not a UUID; use the 8-4-4-4-12 hex form, e.g. "
+                         "-uuid 6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+                   arg);
+        return false;
+    }
+    monitor_set_vm_uuid(arg);
     return true;
 }
 
@@ -231,7 +296,15 @@ static const OptionDef options[] = {
                                     "null, none, chardev:ID)",
      opt_serials},
     {"monitor", ARG_REQUIRED, "dev", "HMP monitor on a backend (as -serial)", opt_monitors},
-    {"mon", ARG_REQUIRED, "chardev=id[,mode=readline]", "monitor on a -chardev", opt_mons},
+    {"mon", ARG_REQUIRED, "chardev=id[,mode=readline|control][,pretty=on]",
+     "monitor on a -chardev (mode=control: QMP)", opt_mons},
+    {"qmp", ARG_REQUIRED, "dev", "QMP (JSON) monitor on a backend (as -serial)", opt_qmp},
+    {"qmp-pretty", ARG_REQUIRED, "dev", "QMP monitor with indented replies", opt_qmp_pretty},
+    {"daemonize", ARG_NONE, NULL, "detach from the terminal once the VM is set up",
+     opt_daemonize},
+    {"pidfile", ARG_REQUIRED, "file", "write the process id to file (locked while running)",
+     opt_pidfile},
+    {"uuid", ARG_REQUIRED, "uuid", "the VM's UUID (query-uuid)", opt_uuid},
     {"chardev", ARG_REQUIRED, "backend,id=id[,...]", "character device", opt_chardevs},
     {"device", ARG_REQUIRED, "driver[,prop=value]", "add a device (-device help)", opt_devices},
     {"global", ARG_REQUIRED, "driver.prop=value", "default property value", opt_globals},
@@ -419,10 +492,25 @@ static bool create_monitors(Config *cfg, GError **errp)
             return false;
         }
     }
+    for (guint i = 0; i < cfg->qmps->len; i++) {
+        const QmpSpec *q = g_ptr_array_index(cfg->qmps, i);
+        g_autofree char *label = g_strdup_printf("compat_monitor%u", cfg->monitors->len + i);
+        g_autoptr(GError) err = NULL;
+        Chardev *chr = chardev_new_legacy(label, q->spec, &err);
+
+        if (err) {
+            error_setg(errp, "-qmp%s %s: %s", q->pretty ? "-pretty" : "", q->spec, err->message);
+            return false;
+        }
+        if (chr && !monitor_new_qmp(chr, q->pretty, errp)) {
+            return false;
+        }
+    }
     for (guint i = 0; i < cfg->mons->len; i++) {
         const char *spec = g_ptr_array_index(cfg->mons, i);
         g_autoptr(KeyValList) kv = keyval_parse("-mon", spec, "chardev", errp);
         const char *id, *mode;
+        bool pretty, control;
         Chardev *chr;
 
         if (!kv) {
@@ -430,13 +518,19 @@ static bool create_monitors(Config *cfg, GError **errp)
         }
         id = keyval_take(kv, "chardev");
         mode = keyval_take(kv, "mode");
-        keyval_take(kv, "pretty");
-        if (!keyval_check_all_used(kv, "chardev, mode, pretty", errp)) {
+        if (!keyval_take_bool(kv, "pretty", false, &pretty, errp) ||
+            !keyval_check_all_used(kv, "chardev, mode, pretty", errp)) {
             return false;
         }
-        if (mode && strcmp(mode, "readline") != 0) {
-            error_setg(errp, "-mon %s: mode '%s' is not available yet; use mode=readline", spec,
-                       mode);
+        if (mode && strcmp(mode, "readline") != 0 && strcmp(mode, "control") != 0) {
+            error_setg(errp, "-mon %s: unknown mode '%s'; use mode=readline (HMP) or "
+                             "mode=control (QMP)",
+                       spec, mode);
+            return false;
+        }
+        control = mode && !strcmp(mode, "control");
+        if (pretty && !control) {
+            error_setg(errp, "-mon %s: pretty=on is for QMP; add mode=control", spec);
             return false;
         }
         chr = id ? chardev_find(id) : NULL;
@@ -445,7 +539,7 @@ static bool create_monitors(Config *cfg, GError **errp)
                        id ? id : "");
             return false;
         }
-        if (!monitor_new_hmp(chr, true, errp)) {
+        if (control ? !monitor_new_qmp(chr, pretty, errp) : !monitor_new_hmp(chr, true, errp)) {
             return false;
         }
     }
@@ -617,6 +711,177 @@ static bool build_vm(Config *cfg, MachineState *ms, GError **errp)
     return create_monitors(cfg, errp);
 }
 
+/* ---- -daemonize and -pidfile ---- */
+
+static int daemon_pipe = -1; /* the daemon's end: one byte tells the waiting parent "up" */
+static int pidfile_fd = -1;
+static char *pidfile_path;
+
+static bool spec_is_stdio(const char *spec)
+{
+    return !strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio");
+}
+
+static bool check_daemonize(Config *cfg, GError **errp)
+{
+    if (nographic) {
+        error_setg(errp, "-nographic cannot be used with -daemonize: a daemon has no terminal; "
+                         "use -display none with -serial/-monitor/-qmp on sockets or files");
+        return false;
+    }
+    for (guint i = 0; i < cfg->serials->len + cfg->monitors->len + cfg->qmps->len; i++) {
+        const char *spec =
+            i < cfg->serials->len ? g_ptr_array_index(cfg->serials, i)
+            : i < cfg->serials->len + cfg->monitors->len
+                ? g_ptr_array_index(cfg->monitors, i - cfg->serials->len)
+                : ((QmpSpec *)g_ptr_array_index(cfg->qmps,
+                                                i - cfg->serials->len - cfg->monitors->len))
+                      ->spec;
+
+        if (spec_is_stdio(spec)) {
+            error_setg(errp, "'%s' cannot be used with -daemonize: a daemon has no terminal; "
+                             "use a socket, pty or file instead",
+                       spec);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * As QEMU's os_daemonize(): fork at once, before any thread exists. The
+ * parent waits: a byte on the pipe means the VM is up (exit 0); the pipe
+ * closing first means the daemon failed while setting up, with its errors
+ * already on this terminal (exit with its status). The child carries on
+ * as the daemon, in a new session.
+ */
+static void daemonize_start(void)
+{
+    int fds[2], status;
+    pid_t pid;
+    ssize_t n;
+    char c;
+
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        error_report("-daemonize: cannot create a pipe: %s", g_strerror(errno));
+        exit(1);
+    }
+    pid = fork();
+    if (pid < 0) {
+        error_report("-daemonize: cannot fork: %s", g_strerror(errno));
+        exit(1);
+    }
+    if (pid > 0) {
+        close(fds[1]);
+        do {
+            n = read(fds[0], &c, 1);
+        } while (n < 0 && errno == EINTR);
+        if (n == 1) {
+            _exit(0);
+        }
+        if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status)) {
+            _exit(WEXITSTATUS(status));
+        }
+        _exit(1);
+    }
+    close(fds[0]);
+    daemon_pipe = fds[1];
+    setsid();
+}
+
+/*
+ * The VM is up: let the parent go and leave the terminal. Unlike QEMU there is
+ * no chdir("/"), so relative paths from the command line (socket files removed
+ * at exit, memsave's files) keep meaning what they meant.
+ */
+static void daemonize_finish(void)
+{
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    char ok = 0;
+
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        if (null > STDERR_FILENO) {
+            close(null);
+        }
+    }
+    if (write(daemon_pipe, &ok, 1) != 1) {
+        /* The parent is gone already: nobody to tell. */
+    }
+    close(daemon_pipe);
+    daemon_pipe = -1;
+}
+
+static bool pidfile_is_ours(void)
+{
+    struct stat by_fd, by_path;
+
+    return fstat(pidfile_fd, &by_fd) == 0 && stat(pidfile_path, &by_path) == 0 &&
+           by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino;
+}
+
+static void pidfile_remove(void)
+{
+    if (pidfile_fd < 0) {
+        return;
+    }
+    if (pidfile_is_ours()) {
+        unlink(pidfile_path);
+    }
+    close(pidfile_fd);
+    pidfile_fd = -1;
+}
+
+/*
+ * The pid file is held with a write lock (fcntl) for the process's life, so a
+ * second instance fails while the first runs, and a stale file left by a
+ * killed instance (nobody holds its lock) is simply taken over. Removed at exit.
+ */
+static bool pidfile_create(const char *path, GError **errp)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    g_autofree char *pid = NULL;
+    char holder[32] = "";
+    ssize_t n;
+
+    pidfile_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (pidfile_fd < 0) {
+        error_setg_errno(errp, errno, "-pidfile %s: cannot create it", path);
+        return false;
+    }
+    pidfile_path = g_canonicalize_filename(path, NULL);
+    if (fcntl(pidfile_fd, F_SETLK, &fl) < 0) {
+        n = pread(pidfile_fd, holder, sizeof(holder) - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        g_strstrip(holder);
+        error_setg(errp, "-pidfile %s: another instance%s%s%s is running with this pid file; "
+                         "stop it first or use another file",
+                   path, *holder ? " (pid " : "", holder, *holder ? ")" : "");
+        close(pidfile_fd);
+        pidfile_fd = -1;
+        return false;
+    }
+    /* Another instance may have removed and recreated the file before our lock. */
+    if (!pidfile_is_ours()) {
+        error_setg(errp, "-pidfile %s: the file was replaced while it was being locked; try "
+                         "again",
+                   path);
+        close(pidfile_fd);
+        pidfile_fd = -1;
+        return false;
+    }
+    pid = g_strdup_printf("%d\n", (int)getpid());
+    if (ftruncate(pidfile_fd, 0) < 0 || pwrite(pidfile_fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
+        error_setg_errno(errp, errno, "-pidfile %s: cannot write it", path);
+        pidfile_remove();
+        return false;
+    }
+    atexit(pidfile_remove);
+    return true;
+}
+
 /* Early exits for "help" arguments, before anything is built. */
 static void handle_help_requests(Config *cfg)
 {
@@ -655,6 +920,7 @@ int main(int argc, char **argv)
         .serials = g_ptr_array_new(),
         .monitors = g_ptr_array_new(),
         .mons = g_ptr_array_new(),
+        .qmps = g_ptr_array_new(),
         .chardevs = g_ptr_array_new(),
         .devices = g_ptr_array_new(),
         .globals = g_ptr_array_new(),
@@ -670,6 +936,21 @@ int main(int argc, char **argv)
         return 1;
     }
     handle_help_requests(&cfg);
+    if (cfg.daemonize && !check_daemonize(&cfg, &err)) {
+        error_report_err(err);
+        return 1;
+    }
+    if (cfg.process_name) {
+        /* The kernel keeps 15 characters: ps, top and /proc/PID/comm show them. */
+        prctl(PR_SET_NAME, cfg.process_name, 0, 0, 0);
+    }
+    if (cfg.daemonize) {
+        daemonize_start();
+    }
+    if (cfg.pidfile && !pidfile_create(cfg.pidfile, &err)) {
+        error_report_err(err);
+        return 1;
+    }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, handle_terminate_signal);
     signal(SIGINT, handle_terminate_signal);
@@ -692,7 +973,12 @@ int main(int argc, char **argv)
     if (!cfg.start_paused) {
         vm_start();
     }
+    if (cfg.daemonize) {
+        daemonize_finish();
+    }
     status = main_loop_run();
+    /* Pending QMP output (quit's reply, SHUTDOWN) goes out; the final stop sends no STOP. */
+    monitor_cleanup();
     vm_stop(RUN_STATE_SHUTDOWN);
     chardev_close_all();
     chardev_stdio_restore_terminal();

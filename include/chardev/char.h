@@ -50,6 +50,8 @@ typedef struct ChardevClass {
     /* Text for info chardev (e.g. "pty:/dev/pts/3", "unix:/tmp/s,server=on"). */
     char *(*describe)(Chardev *chr);
     void (*close)(Chardev *chr);
+    /* A descriptor the peer passed with its latest data (SCM_RIGHTS), now the caller's; or -1. */
+    int (*get_msgfd)(Chardev *chr);
 } ChardevClass;
 
 struct Chardev {
@@ -87,6 +89,12 @@ void chr_fe_deinit(CharFrontend *fe);
 int chr_fe_write_all(CharFrontend *fe, const uint8_t *buf, int len);
 int chr_fe_printf(CharFrontend *fe, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void chr_fe_accept_input(CharFrontend *fe);
+/*
+ * Take a file descriptor the peer sent over a unix socket (SCM_RIGHTS) along
+ * with the data just read; the caller owns it. -1 when none came, or the
+ * backend cannot carry descriptors. Call from the read handler.
+ */
+int chr_fe_get_msgfd(CharFrontend *fe);
 static inline bool chr_fe_backend_connected(CharFrontend *fe)
 {
     return fe->chr != NULL;

@@ -29,6 +29,22 @@ typedef struct Monitor Monitor;
  */
 Monitor *monitor_new_hmp(Chardev *chr, bool use_readline, GError **errp);
 
+/*
+ * A QMP (JSON) monitor on chr: greets each client that connects, negotiates
+ * capabilities, runs commands from the same table as HMP and sends events.
+ * pretty: indent replies (-qmp-pretty, -mon ...,pretty=on). One client per
+ * chardev at a time, as QEMU: several clients need several -qmp options.
+ */
+Monitor *monitor_new_qmp(Chardev *chr, bool pretty, GError **errp);
+/* A QMP monitor without a chardev: replies collect in memory (tests, fuzzing). */
+Monitor *monitor_new_qmp_buffer(void);
+
+/* The process is ending: push out pending QMP output and send no more events. */
+void monitor_cleanup(void);
+
+/* -uuid, for query-uuid (NULL or never set: the all-zero UUID, as QEMU). */
+void monitor_set_vm_uuid(const char *uuid);
+
 /* A monitor whose output collects in memory: tests, human-monitor-command. */
 Monitor *monitor_new_buffer(void);
 const char *monitor_buffer_contents(Monitor *mon);

@@ -51,6 +51,18 @@ GMutex *bql_mutex(void);
 /* Called by the machine for system_powerdown (ACPI power button). */
 void main_loop_set_powerdown_handler(void (*fn)(void *), void *opaque);
 
+/*
+ * What the main loop has just acted on, told to one listener (the monitor's
+ * events): a shutdown (the process ends, or the VM stops under -no-shutdown),
+ * a reset, a powerdown request passed to the machine.
+ */
+typedef enum MainLoopRequest {
+    MAIN_LOOP_REQUEST_SHUTDOWN,
+    MAIN_LOOP_REQUEST_RESET,
+    MAIN_LOOP_REQUEST_POWERDOWN,
+} MainLoopRequest;
+void main_loop_set_request_notifier(void (*fn)(MainLoopRequest req, ShutdownCause cause));
+
 /* Run fn(opaque) in the main loop, with the big lock held. */
 void main_loop_defer(void (*fn)(void *opaque), void *opaque);
 
