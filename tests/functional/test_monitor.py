@@ -2,7 +2,6 @@
 prints a tick every few milliseconds and keeps a counter in memory): status,
 registers, stop/cont really pausing the guest, memory dumps, reset, quit, and
 the -nographic console multiplexer's Ctrl-A escapes."""
-import os
 import re
 import socket
 import subprocess
@@ -12,21 +11,13 @@ import time
 import pexpect
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MIMIC = os.environ.get("MIMIC_SYSTEM_X86_64", os.path.join(REPO, "build", "mimic-system-x86_64"))
-PROGRAMS = os.environ.get("MIMIC_X86_TESTS", os.path.join(REPO, "build", "tests", "x86"))
-HEARTBEAT = os.path.join(PROGRAMS, "heartbeat.elf")
+from mimic_env import HEARTBEAT, MIMIC_X86_64, X86_PROGRAMS, needs_kvm
+
+MIMIC = MIMIC_X86_64
+PROGRAMS = X86_PROGRAMS
 
 
-def kvm_usable():
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR))
-        return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not kvm_usable(), reason="/dev/kvm is not usable on this host")
+pytestmark = needs_kvm
 
 
 class Guest:

@@ -13,21 +13,13 @@ import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MIMIC = os.environ.get("MIMIC_SYSTEM_X86_64", os.path.join(REPO, "build", "mimic-system-x86_64"))
-PROGRAMS = os.environ.get("MIMIC_X86_TESTS", os.path.join(REPO, "build", "tests", "x86"))
-HEARTBEAT = os.path.join(PROGRAMS, "heartbeat.elf")
+from mimic_env import HEARTBEAT, MIMIC_X86_64, X86_PROGRAMS, needs_kvm
+
+MIMIC = MIMIC_X86_64
+PROGRAMS = X86_PROGRAMS
 
 
-def kvm_usable():
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR))
-        return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not kvm_usable(), reason="/dev/kvm is not usable on this host")
+pytestmark = needs_kvm
 
 
 class QMP:
