@@ -113,9 +113,9 @@ static void *prop_ptr(DeviceState *dev, const Property *prop)
     return (char *)dev + prop->offset;
 }
 
-static const char *prop_type_name(PropertyType type)
+const char *qdev_prop_type_name(const Property *prop)
 {
-    switch (type) {
+    switch (prop->type) {
     case PROP_BOOL: return "bool";
     case PROP_U8: return "uint8";
     case PROP_U16: return "uint16";
@@ -124,7 +124,7 @@ static const char *prop_type_name(PropertyType type)
     case PROP_I32: return "int32";
     case PROP_SIZE: return "size";
     case PROP_STRING: return "str";
-    case PROP_LINK: return "link";
+    case PROP_LINK: return prop->link_kind ? prop->link_kind : "link";
     }
     return "?";
 }
@@ -705,7 +705,7 @@ char *qdev_device_help(void)
 static void prop_help_line(const Property *prop, void *opaque)
 {
     GString *out = opaque;
-    g_string_append_printf(out, "  %s=<%s>%s%s\n", prop->name, prop_type_name(prop->type),
+    g_string_append_printf(out, "  %s=<%s>%s%s\n", prop->name, qdev_prop_type_name(prop),
                            prop->description ? "  - " : "",
                            prop->description ? prop->description : "");
 }

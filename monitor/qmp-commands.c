@@ -229,38 +229,13 @@ static bool qmp_human_monitor_command(Monitor *mon, const MonArgs *args, GVarian
 
 /* ---- devices and machines ---- */
 
-static const char *prop_type(PropertyType type, const char *link_kind)
-{
-    switch (type) {
-    case PROP_BOOL:
-        return "bool";
-    case PROP_U8:
-        return "uint8";
-    case PROP_U16:
-        return "uint16";
-    case PROP_U32:
-        return "uint32";
-    case PROP_U64:
-        return "uint64";
-    case PROP_I32:
-        return "int32";
-    case PROP_SIZE:
-        return "size";
-    case PROP_STRING:
-        return "str";
-    case PROP_LINK:
-        return link_kind ? link_kind : "link";
-    }
-    return "?";
-}
-
 static void add_prop_info(const Property *prop, void *opaque)
 {
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
     dict_add(&b, "name", g_variant_new_string(prop->name));
-    dict_add(&b, "type", g_variant_new_string(prop_type(prop->type, prop->link_kind)));
+    dict_add(&b, "type", g_variant_new_string(qdev_prop_type_name(prop)));
     if (prop->description) {
         dict_add(&b, "description", g_variant_new_string(prop->description));
     }

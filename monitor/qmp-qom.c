@@ -73,29 +73,10 @@ static GVariant *qom_entry(const char *name, const char *type)
     return g_variant_builder_end(&b);
 }
 
+/* QOM spells strings "string"; everything else as the device model names it. */
 static const char *qom_prop_type(const Property *prop)
 {
-    switch (prop->type) {
-    case PROP_BOOL:
-        return "bool";
-    case PROP_U8:
-        return "uint8";
-    case PROP_U16:
-        return "uint16";
-    case PROP_U32:
-        return "uint32";
-    case PROP_U64:
-        return "uint64";
-    case PROP_I32:
-        return "int32";
-    case PROP_SIZE:
-        return "size";
-    case PROP_STRING:
-        return "string";
-    case PROP_LINK:
-        return prop->link_kind ? prop->link_kind : "link";
-    }
-    return "?";
+    return prop->type == PROP_STRING ? "string" : qdev_prop_type_name(prop);
 }
 
 static void add_prop_entry(const Property *prop, void *opaque)

@@ -129,6 +129,8 @@ char *device_get_prop_string(DeviceState *dev, const Property *prop);
 void device_foreach_prop(const DeviceClass *dc,
                          void (*fn)(const Property *prop, void *opaque), void *opaque);
 const Property *device_find_prop(const DeviceClass *dc, const char *name);
+/* "bool", "uint32", "str", "size", or a link's kind ("chardev", "drive"). */
+const char *qdev_prop_type_name(const Property *prop);
 bool device_realize(DeviceState *dev, BusState *bus, GError **errp);
 void device_unrealize(DeviceState *dev);
 void device_destroy(DeviceState *dev);
