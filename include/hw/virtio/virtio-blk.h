@@ -1,0 +1,64 @@
+/*
+ * virtio-blk (virtio 1.2 §5.2): request types, status codes, feature bits and
+ * the configuration layout, shared by the device and its tests.
+ */
+#ifndef HW_VIRTIO_VIRTIO_BLK_H
+#define HW_VIRTIO_VIRTIO_BLK_H
+
+#include "hw/virtio/virtio.h"
+
+#define TYPE_VIRTIO_BLK "virtio-blk-device"
+
+/* Feature bits (§5.2.3). */
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_GEOMETRY 4
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_TOPOLOGY 10
+#define VIRTIO_BLK_F_CONFIG_WCE 11
+#define VIRTIO_BLK_F_MQ 12
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+/* Request types (§5.2.6). */
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_GET_LIFETIME 10
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+#define VIRTIO_BLK_T_SECURE_ERASE 14
+
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#define VIRTIO_BLK_ID_BYTES 20
+#define VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP 1
+
+/* Byte offsets in struct virtio_blk_config (§5.2.4). */
+enum {
+    VIRTIO_BLK_CFG_CAPACITY = 0,
+    VIRTIO_BLK_CFG_SIZE_MAX = 8,
+    VIRTIO_BLK_CFG_SEG_MAX = 12,
+    VIRTIO_BLK_CFG_GEOMETRY = 16, /* cylinders (16), heads (8), sectors (8) */
+    VIRTIO_BLK_CFG_BLK_SIZE = 20,
+    VIRTIO_BLK_CFG_PHYS_BLOCK_EXP = 24,
+    VIRTIO_BLK_CFG_ALIGNMENT_OFFSET = 25,
+    VIRTIO_BLK_CFG_MIN_IO_SIZE = 26,
+    VIRTIO_BLK_CFG_OPT_IO_SIZE = 28,
+    VIRTIO_BLK_CFG_WRITEBACK = 32,
+    VIRTIO_BLK_CFG_NUM_QUEUES = 34,
+    VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS = 36,
+    VIRTIO_BLK_CFG_MAX_DISCARD_SEG = 40,
+    VIRTIO_BLK_CFG_DISCARD_SECTOR_ALIGNMENT = 44,
+    VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS = 48,
+    VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG = 52,
+    VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP = 56,
+    VIRTIO_BLK_CFG_SIZE = 60,
+};
+
+#endif
