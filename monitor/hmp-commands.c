@@ -18,6 +18,7 @@
 #include "system/runstate.h"
 #include "hw/pci/pci.h"
 #include "monitor/events.h"
+#include "gdbstub/gdbstub.h"
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -570,6 +571,24 @@ static bool qmp_quit(Monitor *mon, const MonArgs *args, GVariant **ret, GError *
     return true;
 }
 
+static bool hmp_gdbserver(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    const char *device = mon_args_get_str(args, "device");
+
+    if (!device) {
+        device = "tcp::1234";
+    }
+    if (!gdbserver_start(device, errp)) {
+        return false;
+    }
+    if (strcmp(device, "none") == 0) {
+        monitor_printf(mon, "Disabled gdbserver\n");
+    } else {
+        monitor_printf(mon, "Waiting for gdb connection on device '%s'\n", device);
+    }
+    return true;
+}
+
 static bool hmp_cpu(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
 {
     int64_t index = mon_args_get_int(args, "index", -1);
@@ -975,6 +994,11 @@ const MonCommand hmp_commands[] = {
      .help = "quit the emulator",
      .func = qmp_quit,
      .qmp_name = "quit"},
+    {.name = "gdbserver",
+     .args = (const MonArgSpec[]){{"device", MON_ARG_STRING, true}, {NULL}},
+     .params = "[device]",
+     .help = "start gdbserver on given device (default 'tcp::1234'), stop with 'none'",
+     .func = hmp_gdbserver},
     {.name = "cpu",
      .args = (const MonArgSpec[]){{"index", MON_ARG_INT, false}, {NULL}},
      .params = "index",

@@ -9,7 +9,9 @@
 #include "core/machine.h"
 #include "core/qdev.h"
 #include "accel/accel.h"
+#include "block/drive.h"
 #include "chardev/char.h"
+#include "gdbstub/gdbstub.h"
 #include "monitor/monitor.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -52,6 +54,10 @@ typedef struct Config {
     GPtrArray *chardevs;
     GPtrArray *devices;
     GPtrArray *globals;
+    GPtrArray *drives;    /* -drive, and -hda..-hdd turned into -drive specs */
+    GPtrArray *blockdevs; /* -blockdev */
+    bool snapshot;
+    const char *gdb; /* -gdb / -s */
 } Config;
 
 typedef enum {
@@ -95,6 +101,40 @@ ADD_TO_LIST(mons)
 ADD_TO_LIST(chardevs)
 ADD_TO_LIST(devices)
 ADD_TO_LIST(globals)
+ADD_TO_LIST(drives)
+ADD_TO_LIST(blockdevs)
+
+/* -hda FILE is -drive file=FILE,index=0,media=disk on the machine's default interface. */
+static bool add_legacy_disk(Config *cfg, const char *file, int index)
+{
+    GString *spec = g_string_new("file=");
+
+    for (const char *p = file; *p; p++) {
+        g_string_append_c(spec, *p);
+        if (*p == ',') {
+            g_string_append_c(spec, ','); /* ",," keeps a comma in the file name */
+        }
+    }
+    g_string_append_printf(spec, ",index=%d,media=disk", index);
+    g_ptr_array_add(cfg->drives, g_string_free(spec, FALSE));
+    return true;
+}
+
+#define LEGACY_DISK(n, idx)                                                                        \
+    static bool opt_hd##n(Config *cfg, const char *arg, GError **errp)                              \
+    {                                                                                              \
+        return add_legacy_disk(cfg, arg, idx);                                                     \
+    }
+LEGACY_DISK(a, 0)
+LEGACY_DISK(b, 1)
+LEGACY_DISK(c, 2)
+LEGACY_DISK(d, 3)
+
+static bool opt_snapshot(Config *cfg, const char *arg, GError **errp)
+{
+    cfg->snapshot = true;
+    return true;
+}
 
 static bool opt_accel(Config *cfg, const char *arg, GError **errp)
 {
@@ -208,6 +248,18 @@ static bool opt_uuid(Config *cfg, const char *arg, GError **errp)
     return true;
 }
 
+static bool opt_gdb(Config *cfg, const char *arg, GError **errp)
+{
+    cfg->gdb = arg;
+    return true;
+}
+
+static bool opt_s(Config *cfg, const char *arg, GError **errp)
+{
+    cfg->gdb = "tcp::1234";
+    return true;
+}
+
 static bool opt_S(Config *cfg, const char *arg, GError **errp)
 {
     cfg->start_paused = true;
@@ -284,6 +336,9 @@ static const OptionDef options[] = {
     {"bios", ARG_REQUIRED, "file", "firmware image", opt_bios},
     {"name", ARG_REQUIRED, "name", "guest name", opt_name},
     {"S", ARG_NONE, NULL, "do not start the CPUs (use 'cont' in the monitor)", opt_S},
+    {"gdb", ARG_REQUIRED, "dev", "wait for gdb on dev (tcp::N, unix:PATH, or as -serial)",
+     opt_gdb},
+    {"s", ARG_NONE, NULL, "shorthand for -gdb tcp::1234", opt_s},
     {"no-reboot", ARG_NONE, NULL, "exit instead of rebooting", opt_no_reboot},
     {"no-shutdown", ARG_NONE, NULL, "stop instead of exiting when the guest powers off",
      opt_no_shutdown},
@@ -306,6 +361,15 @@ static const OptionDef options[] = {
      opt_pidfile},
     {"uuid", ARG_REQUIRED, "uuid", "the VM's UUID (query-uuid)", opt_uuid},
     {"chardev", ARG_REQUIRED, "backend,id=id[,...]", "character device", opt_chardevs},
+    {"drive", ARG_REQUIRED, "file=F[,format=,if=virtio|none,id=,readonly=on,cache=,snapshot=on]",
+     "a disk image", opt_drives},
+    {"blockdev", ARG_REQUIRED, "driver=D,node-name=N[,...]", "a block node", opt_blockdevs},
+    {"hda", ARG_REQUIRED, "file", "first disk (as -drive file=F,index=0)", opt_hda},
+    {"hdb", ARG_REQUIRED, "file", "second disk", opt_hdb},
+    {"hdc", ARG_REQUIRED, "file", "third disk", opt_hdc},
+    {"hdd", ARG_REQUIRED, "file", "fourth disk", opt_hdd},
+    {"snapshot", ARG_NONE, NULL, "write to temporary overlays; images stay unchanged",
+     opt_snapshot},
     {"device", ARG_REQUIRED, "driver[,prop=value]", "add a device (-device help)", opt_devices},
     {"global", ARG_REQUIRED, "driver.prop=value", "default property value", opt_globals},
     {"d", ARG_REQUIRED, "item,...", "debug log items (-d help)", opt_log_items},
@@ -686,6 +750,17 @@ static bool build_vm(Config *cfg, MachineState *ms, GError **errp)
             return false;
         }
     }
+    drive_set_default_snapshot(cfg->snapshot);
+    for (guint i = 0; i < cfg->blockdevs->len; i++) {
+        if (!blockdev_add_from_spec(g_ptr_array_index(cfg->blockdevs, i), errp)) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg->drives->len; i++) {
+        if (!drive_add_from_spec(g_ptr_array_index(cfg->drives, i), errp)) {
+            return false;
+        }
+    }
     apply_defaults(cfg);
     if (!create_serials(cfg, errp)) {
         return false;
@@ -924,6 +999,8 @@ int main(int argc, char **argv)
         .chardevs = g_ptr_array_new(),
         .devices = g_ptr_array_new(),
         .globals = g_ptr_array_new(),
+        .drives = g_ptr_array_new(),
+        .blockdevs = g_ptr_array_new(),
     };
     MachineState ms = {0};
     GError *err = NULL;
@@ -969,6 +1046,12 @@ int main(int argc, char **argv)
         warn_report("this build has no graphical display; use -nographic to get the serial "
                     "console and the monitor on this terminal");
     }
+    if (cfg.gdb && !gdbserver_start(cfg.gdb, &err)) {
+        chardev_stdio_restore_terminal();
+        error_report_err(err);
+        return 1;
+    }
+    drive_warn_orphans();
     machine_reset(&ms);
     if (!cfg.start_paused) {
         vm_start();
@@ -980,6 +1063,7 @@ int main(int argc, char **argv)
     /* Pending QMP output (quit's reply, SHUTDOWN) goes out; the final stop sends no STOP. */
     monitor_cleanup();
     vm_stop(RUN_STATE_SHUTDOWN);
+    drive_close_all();
     chardev_close_all();
     chardev_stdio_restore_terminal();
     return status;

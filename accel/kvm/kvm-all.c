@@ -5,6 +5,7 @@
  * a clear report for exits nobody can handle.
  */
 #include "accel/kvm.h"
+#include "gdbstub/gdbstub.h"
 #include "system/memory.h"
 #include "system/main-loop.h"
 #include "system/runstate.h"
@@ -25,6 +26,7 @@ struct AccelCPUState {
     int fd;
     struct kvm_run *run;
     pthread_t tid;
+    bool guest_debug_dirty; /* KVM_SET_GUEST_DEBUG before the next KVM_RUN */
 };
 
 typedef struct KVMSlot {
@@ -46,6 +48,8 @@ static struct {
     unsigned long exits;
     unsigned long io_exits;
     unsigned long mmio_exits;
+    GArray *sw_breakpoints; /* KVMSwBreakpoint */
+    uint32_t guest_debug_flags; /* KVM_CAP_SET_GUEST_DEBUG2: what KVM_SET_GUEST_DEBUG takes */
 } kvm = {.fd = -1, .vmfd = -1};
 
 static __thread struct kvm_run *this_thread_run;
@@ -239,6 +243,7 @@ static bool kvm_init_machine(MachineState *ms, GError **errp)
     }
     kvm.slots = g_new0(KVMSlot, kvm.nr_slots);
     kvm.readonly_mem = kvm_check_extension(KVM_CAP_READONLY_MEM) > 0;
+    kvm.guest_debug_flags = kvm_check_extension(KVM_CAP_SET_GUEST_DEBUG2);
     if (!kvm_arch_init(ms, errp)) {
         return false;
     }
@@ -303,6 +308,11 @@ static bool handle_exit(CPUState *cpu, struct kvm_run *run)
         return true;
     case KVM_EXIT_INTR:
         return true;
+    case KVM_EXIT_DEBUG:
+        if (kvm_arch_handle_debug(cpu, run)) {
+            gdb_cpu_debug_event(cpu);
+        }
+        return true;
     case KVM_EXIT_SHUTDOWN:
         /* A triple fault: real hardware resets. */
         if (no_reboot) {
@@ -318,6 +328,20 @@ static bool handle_exit(CPUState *cpu, struct kvm_run *run)
         }
         return true;
     case KVM_EXIT_INTERNAL_ERROR:
+        if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+            kvm.sw_breakpoints && kvm.sw_breakpoints->len) {
+            /*
+             * Some hosts' KVM (PVM-based nested KVM, for one) cannot exit on the
+             * #BP of KVM_GUESTDBG_USE_SW_BP and report an emulation failure at
+             * the int3 instead: that is our breakpoint.
+             */
+            kvm_arch_get_registers(cpu);
+            if (kvm_sw_breakpoint_at(cpu->cc->get_pc(cpu))) {
+                cpu->debug_reason = CPU_DEBUG_SWBREAK;
+                gdb_cpu_debug_event(cpu);
+                return true;
+            }
+        }
         what = g_strdup_printf(
             "KVM_EXIT_INTERNAL_ERROR, suberror %u (%s): the host's KVM could not emulate or "
             "deliver what the guest did; the guest cannot continue on this host",
@@ -343,6 +367,142 @@ static bool handle_exit(CPUState *cpu, struct kvm_run *run)
     return false;
 }
 
+/* ---- guest debugging ---- */
+
+/*
+ * KVM_SET_GUEST_DEBUG (Documentation/virt/kvm/api.rst 4.59): the #BP of our
+ * software breakpoints, the debug registers and single step (TF, hidden from
+ * the guest) exit with KVM_EXIT_DEBUG. While stepping, interrupts stay
+ * blocked where KVM can do that (KVM_GUESTDBG_BLOCKIRQ), so a step does not
+ * land in an interrupt handler.
+ */
+static void kvm_set_guest_debug(CPUState *cpu)
+{
+    struct kvm_guest_debug dbg = {0};
+    int ret;
+
+    if (cpu->singlestep_enabled) {
+        dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
+#ifdef KVM_GUESTDBG_BLOCKIRQ
+        if ((cpu->singlestep_enabled & SSTEP_NOIRQ) &&
+            (kvm.guest_debug_flags & KVM_GUESTDBG_BLOCKIRQ)) {
+            dbg.control |= KVM_GUESTDBG_BLOCKIRQ;
+        }
+#endif
+    }
+    if (kvm.sw_breakpoints && kvm.sw_breakpoints->len) {
+        dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
+    }
+    kvm_arch_update_guest_debug(cpu, &dbg);
+    ret = kvm_vcpu_ioctl(cpu, KVM_SET_GUEST_DEBUG, &dbg);
+    if (ret < 0) {
+        error_report("vCPU %d: KVM_SET_GUEST_DEBUG failed: %s", cpu->index, g_strerror(-ret));
+    }
+}
+
+static void kvm_guest_debug_changed(void)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        cpus[i]->accel->guest_debug_dirty = true;
+    }
+}
+
+static KVMSwBreakpoint *sw_breakpoint_find(uint64_t addr, guint *index)
+{
+    for (guint i = 0; kvm.sw_breakpoints && i < kvm.sw_breakpoints->len; i++) {
+        KVMSwBreakpoint *bp = &g_array_index(kvm.sw_breakpoints, KVMSwBreakpoint, i);
+        if (bp->addr == addr) {
+            if (index) {
+                *index = i;
+            }
+            return bp;
+        }
+    }
+    return NULL;
+}
+
+bool kvm_sw_breakpoint_at(uint64_t addr)
+{
+    return sw_breakpoint_find(addr, NULL) != NULL;
+}
+
+static int kvm_insert_breakpoint(CPUState *cpu, int type, uint64_t addr, uint64_t len)
+{
+    if (type == GDB_BREAKPOINT_SW) {
+        KVMSwBreakpoint *found = sw_breakpoint_find(addr, NULL);
+        KVMSwBreakpoint bp = {.addr = addr, .refs = 1};
+
+        if (found) {
+            found->refs++;
+            return 0;
+        }
+        cpu_synchronize_state(cpu); /* the page tables the address goes through */
+        if (!kvm_arch_insert_sw_breakpoint(cpu, &bp)) {
+            return -EFAULT;
+        }
+        if (!kvm.sw_breakpoints) {
+            kvm.sw_breakpoints = g_array_new(FALSE, FALSE, sizeof(KVMSwBreakpoint));
+        }
+        g_array_append_val(kvm.sw_breakpoints, bp);
+    } else {
+        int ret = kvm_arch_insert_hw_breakpoint(type, addr, len);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    kvm_guest_debug_changed();
+    return 0;
+}
+
+static int kvm_remove_breakpoint(CPUState *cpu, int type, uint64_t addr, uint64_t len)
+{
+    if (type == GDB_BREAKPOINT_SW) {
+        guint index;
+        KVMSwBreakpoint *bp = sw_breakpoint_find(addr, &index);
+
+        if (!bp) {
+            return -ENOENT;
+        }
+        if (--bp->refs > 0) {
+            return 0;
+        }
+        cpu_synchronize_state(cpu);
+        kvm_arch_remove_sw_breakpoint(cpu, bp);
+        g_array_remove_index(kvm.sw_breakpoints, index);
+    } else {
+        int ret = kvm_arch_remove_hw_breakpoint(type, addr, len);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    kvm_guest_debug_changed();
+    return 0;
+}
+
+static void kvm_remove_all_breakpoints(void)
+{
+    while (kvm.sw_breakpoints && kvm.sw_breakpoints->len) {
+        KVMSwBreakpoint *bp = &g_array_index(kvm.sw_breakpoints, KVMSwBreakpoint,
+                                             kvm.sw_breakpoints->len - 1);
+
+        /* Any vCPU whose page tables map it will do; try each until one does. */
+        for (int i = 0; i < cpu_count; i++) {
+            cpu_synchronize_state(cpus[i]);
+            if (kvm_arch_remove_sw_breakpoint(cpus[i], bp)) {
+                break;
+            }
+        }
+        g_array_set_size(kvm.sw_breakpoints, kvm.sw_breakpoints->len - 1);
+    }
+    kvm_arch_remove_all_hw_breakpoints();
+    kvm_guest_debug_changed();
+}
+
+static void kvm_update_guest_debug(CPUState *cpu)
+{
+    cpu->accel->guest_debug_dirty = true;
+}
+
 static gpointer kvm_vcpu_thread(gpointer opaque)
 {
     CPUState *cpu = opaque;
@@ -364,6 +524,10 @@ static gpointer kvm_vcpu_thread(gpointer opaque)
         if (cpu->regs_dirty_in_accel) {
             kvm_arch_put_registers(cpu);
             cpu->regs_dirty_in_accel = false;
+        }
+        if (cpu->accel->guest_debug_dirty) {
+            cpu->accel->guest_debug_dirty = false;
+            kvm_set_guest_debug(cpu);
         }
         bql_unlock();
         if (cpu_should_stop(cpu)) {
@@ -488,6 +652,10 @@ static const AccelOps kvm_accel_ops = {
     .inject_nmi = kvm_inject_nmi,
     .info = kvm_info,
     .reset_vm = kvm_reset_vm,
+    .insert_breakpoint = kvm_insert_breakpoint,
+    .remove_breakpoint = kvm_remove_breakpoint,
+    .remove_all_breakpoints = kvm_remove_all_breakpoints,
+    .update_guest_debug = kvm_update_guest_debug,
     .has_irqchip = true,
 };
 

@@ -37,16 +37,31 @@ void cpu_reset_interrupt(CPUState *cpu, uint32_t mask)
     __atomic_fetch_and(&cpu->interrupt_request, ~mask, __ATOMIC_SEQ_CST);
 }
 
+uint64_t helper_debug(void *env)
+{
+    CPUState *cpu = env;
+
+    cpu->exception_index = EXCP_DEBUG;
+    cpu_loop_exit(cpu);
+}
+
 const void *helper_lookup_tb_ptr(void *env)
 {
     CPUState *cpu = env;
     TranslationBlock *tb;
     uint64_t pc, flags;
 
+    if (unlikely(cpu->singlestep_enabled || cpu->watchpoint_step)) {
+        return NULL; /* one instruction only: back to the exec loop */
+    }
     cpu->cc->tcg_ops->get_tb_cpu_state(cpu, &pc, &flags);
-    tb = tb_lookup(cpu, pc, flags, false);
-    if (!tb) {
-        return NULL;
+    /* Every indirect jump comes here: the jump cache's hit path inline, no frame. */
+    tb = tb_lookup_cached(cpu, pc, flags);
+    if (unlikely(!tb)) {
+        tb = tb_lookup(cpu, pc, flags, false);
+        if (!tb) {
+            return NULL;
+        }
     }
     if (log_enabled(LOG_EXEC)) {
         log_printf("exec: cpu %d pc %016" PRIx64 "\n", cpu->index, pc);
@@ -60,6 +75,33 @@ static void log_in_asm(CPUState *cpu, TranslationBlock *tb)
                tb->flags);
 }
 
+/* Why the vCPU stopped at a breakpoint: the kind of the one at its pc. */
+static int debug_exit_breakpoint(CPUState *cpu)
+{
+    const CPUBreakpoint *bp = cpu_breakpoint_find(cpu, cpu->cc->get_pc(cpu));
+
+    cpu->debug_reason = bp && bp->type == GDB_BREAKPOINT_HW ? CPU_DEBUG_HWBREAK
+                                                             : CPU_DEBUG_SWBREAK;
+    cpu->watchpoint_step = false;
+    return EXCP_DEBUG;
+}
+
+/* A single step (or the re-run of a watched access) is over. */
+static int debug_exit_step(CPUState *cpu)
+{
+    if (cpu->watchpoint_step) {
+        cpu->watchpoint_step = false;
+        cpu->debug_reason = CPU_DEBUG_WATCH;
+    } else {
+        cpu->debug_reason = CPU_DEBUG_STEP;
+    }
+    return EXCP_DEBUG;
+}
+
+/*
+ * Returns 0 (look at stops and slices), EXCP_HALTED, or EXCP_DEBUG (the vCPU
+ * stopped for the debugger: a breakpoint, a watchpoint or a finished step).
+ */
 int cpu_exec(CPUState *cpu)
 {
     const TCGCPUOps *ops = cpu->cc->tcg_ops;
@@ -78,22 +120,35 @@ int cpu_exec(CPUState *cpu)
         TranslationBlock *tb;
         uint64_t pc, flags;
         uintptr_t ret;
+        bool step;
 
         if (cpu->exception_index >= 0) {
             ops->do_interrupt(cpu);
             cpu->exception_index = -1;
             last = NULL;
+            if (unlikely(cpu->singlestep_enabled || cpu->watchpoint_step)) {
+                return debug_exit_step(cpu); /* stepped into the trap handler */
+            }
         } else if (cpu->exception_index == EXCP_HALTED) {
             cpu->exception_index = -1;
             return EXCP_HALTED;
+        } else if (cpu->exception_index == EXCP_DEBUG) {
+            cpu->exception_index = -1;
+            return debug_exit_breakpoint(cpu);
         }
         if (__atomic_exchange_n(&cpu->exit_request, 0, __ATOMIC_ACQ_REL)) {
             return 0; /* the round-robin loop looks at stops, slices and interrupts */
         }
+        step = cpu->singlestep_enabled || cpu->watchpoint_step;
+        /* A step takes no interrupt unless asked to; a watched access re-runs as it was. */
         if (__atomic_load_n(&cpu->interrupt_request, __ATOMIC_ACQUIRE) &&
+            !(step && (cpu->watchpoint_step || (cpu->singlestep_enabled & SSTEP_NOIRQ))) &&
             ops->exec_interrupt(cpu)) {
             cpu->halted = false;
             last = NULL;
+            if (unlikely(cpu->singlestep_enabled)) {
+                return debug_exit_step(cpu); /* stopped at the interrupt handler */
+            }
         }
         if (cpu->halted) {
             if (!ops->has_work(cpu)) {
@@ -102,6 +157,10 @@ int cpu_exec(CPUState *cpu)
             cpu->halted = false;
         }
         ops->get_tb_cpu_state(cpu, &pc, &flags);
+        if (unlikely(step)) {
+            flags |= TB_FLAG_DEBUG_STEP;
+            last = NULL;
+        }
         tb = tb_lookup(cpu, pc, flags, true);
         if (last && last_slot < TB_EXIT_NOCHAIN) {
             tb_add_jump(last, last_slot, tb);
@@ -113,7 +172,18 @@ int cpu_exec(CPUState *cpu)
         last = (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK);
         last_slot = ret & TB_EXIT_MASK;
         if (last_slot == TB_EXIT_REQUESTED) {
+            /*
+             * Left at entry: nothing of last ran. Entered through a chained
+             * jump, the guest pc still names the TB before it (frontends store
+             * the pc only on the unchained exit path), so point it at last, as
+             * QEMU's cpu_tb_exec() does; else the earlier TB runs twice.
+             */
+            if (ops->restore_pc) {
+                ops->restore_pc(cpu, last->pc);
+            }
             last = NULL;
+        } else if (unlikely(step)) {
+            return debug_exit_step(cpu);
         }
     }
 }

@@ -25,10 +25,17 @@ static uint64_t tlb_addr(const CPUTLBEntry *e, MMUAccessType type)
          : type == MMU_DATA_STORE ? e->addr_write : e->addr_code;
 }
 
+static inline TLBL2Entry *tlb_l2_entry(AccelCPUState *acs, int mmu_idx, uint64_t addr)
+{
+    return &acs->tlb_l2[(size_t)mmu_idx * TLB_L2_SIZE +
+                        ((addr >> TARGET_PAGE_BITS) & (TLB_L2_SIZE - 1))];
+}
+
 void tlb_flush(CPUState *cpu)
 {
     memset(cpu->tlb_table, 0xff, sizeof(cpu->tlb_table));
     if (cpu->accel) {
+        cpu->accel->tlb_gen++; /* every second-level entry is stale now */
         memset(cpu->accel->large_page_seen, 0, sizeof(cpu->accel->large_page_seen));
         memset(cpu->accel->jmp_cache, 0, sizeof(cpu->accel->jmp_cache));
     }
@@ -48,6 +55,14 @@ void tlb_flush_page(CPUState *cpu, uint64_t vaddr)
             (e->addr_write & TARGET_PAGE_MASK) == page ||
             (e->addr_code & TARGET_PAGE_MASK) == page) {
             memset(e, 0xff, sizeof(*e));
+        }
+        if (cpu->accel && cpu->accel->tlb_l2) {
+            TLBL2Entry *l2 = tlb_l2_entry(cpu->accel, m, page);
+            if ((l2->e.addr_read & TARGET_PAGE_MASK) == page ||
+                (l2->e.addr_write & TARGET_PAGE_MASK) == page ||
+                (l2->e.addr_code & TARGET_PAGE_MASK) == page) {
+                l2->gen = 0;
+            }
         }
     }
     if (cpu->accel) {
@@ -69,6 +84,47 @@ void tlb_flush_for_code_page(uint64_t page)
         }
     }
 }
+
+/* Does a debugger watch any byte of the virtual page? */
+static bool page_is_watched(CPUState *cpu, uint64_t vpage)
+{
+    for (guint i = 0; cpu->watchpoints && i < cpu->watchpoints->len; i++) {
+        const CPUBreakpoint *wp = &g_array_index(cpu->watchpoints, CPUBreakpoint, i);
+        if (wp->addr < vpage + TARGET_PAGE_SIZE && vpage < wp->addr + wp->len) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The slow path of an access to a watched page. On a hit, stop before the
+ * access: the exec loop re-runs the instruction alone with watchpoints off
+ * (cpu->watchpoint_step) and then reports the watchpoint, so gdb sees the
+ * access done and the pc after it, as with a hardware watchpoint.
+ */
+static void check_watchpoints(CPUState *cpu, uint64_t addr, unsigned size, bool read,
+                              bool write, uintptr_t retaddr)
+{
+    if (cpu->watchpoint_step) {
+        return;
+    }
+    for (guint i = 0; cpu->watchpoints && i < cpu->watchpoints->len; i++) {
+        const CPUBreakpoint *wp = &g_array_index(cpu->watchpoints, CPUBreakpoint, i);
+        bool hit = (write && wp->type != GDB_WATCHPOINT_READ) ||
+                   (read && wp->type != GDB_WATCHPOINT_WRITE);
+
+        if (hit && addr < wp->addr + wp->len && wp->addr < addr + size) {
+            cpu->debug_watch_type = wp->type;
+            cpu->debug_watch_addr = wp->addr;
+            cpu->watchpoint_step = true;
+            cpu_loop_exit_restore(cpu, retaddr);
+        }
+    }
+}
+
+static void tlb_l2_save(CPUState *cpu, int mmu_idx, uint64_t vpage, const CPUTLBEntry *e,
+                        uint64_t ppage);
 
 /* Install the translation vaddr -> paddr for mmu_idx. */
 static void tlb_set_page(CPUState *cpu, uint64_t vaddr, uint64_t paddr, int prot, int mmu_idx,
@@ -106,11 +162,71 @@ static void tlb_set_page(CPUState *cpu, uint64_t vaddr, uint64_t paddr, int prot
     if (!locked) {
         bql_unlock();
     }
+    if (unlikely(cpu->watchpoints) && page_is_watched(cpu, vpage)) {
+        flags |= TLB_WATCHPOINT; /* data accesses only: fetches are not watched */
+    }
     e->addend = addend;
     e->addr_read = (prot & PAGE_READ) ? vpage | flags : (uint64_t)-1;
     e->addr_write = (prot & PAGE_WRITE) ? vpage | flags | wflags : (uint64_t)-1;
-    e->addr_code = (prot & PAGE_EXEC) ? vpage | flags : (uint64_t)-1;
+    e->addr_code = (prot & PAGE_EXEC) ? vpage | (flags & ~TLB_WATCHPOINT) : (uint64_t)-1;
     tlb_full(cpu, mmu_idx, vpage)->paddr = ppage;
+    tlb_l2_save(cpu, mmu_idx, vpage, e, ppage);
+}
+
+/* Keep a copy of a fresh first-level entry in the second level. */
+static void tlb_l2_save(CPUState *cpu, int mmu_idx, uint64_t vpage, const CPUTLBEntry *e,
+                        uint64_t ppage)
+{
+    AccelCPUState *acs = cpu->accel;
+    TLBL2Entry *l2;
+
+    if (!acs) {
+        return;
+    }
+    if (!acs->tlb_l2) {
+        acs->tlb_l2 = g_new0(TLBL2Entry, (size_t)NB_MMU_MODES * TLB_L2_SIZE);
+        acs->tlb_gen++; /* generation 0 marks an empty entry */
+    }
+    l2 = tlb_l2_entry(acs, mmu_idx, vpage);
+    l2->e = *e;
+    l2->paddr = ppage;
+    l2->gen = acs->tlb_gen;
+    l2->code_gen = tb_code_page_gen;
+}
+
+/*
+ * A first-level miss that the second level may answer: copy its entry back.
+ * Pages gain translated code without a flush: if any page did since the entry
+ * was saved, look its code-page mark up again (a stale mark the other way, on
+ * a page that lost its code, only sends a store through the slow path, which
+ * clears it). True if addr now hits for type.
+ */
+static bool tlb_l2_lookup(CPUState *cpu, uint64_t addr, MMUAccessType type, int mmu_idx)
+{
+    AccelCPUState *acs = cpu->accel;
+    uint64_t page = addr & TARGET_PAGE_MASK;
+    TLBL2Entry *l2;
+    CPUTLBEntry *e;
+
+    if (!acs || !acs->tlb_l2) {
+        return false;
+    }
+    l2 = tlb_l2_entry(acs, mmu_idx, addr);
+    if (l2->gen != acs->tlb_gen ||
+        (tlb_addr(&l2->e, type) & (TARGET_PAGE_MASK | TLB_INVALID_MASK)) != page) {
+        return false;
+    }
+    if (unlikely(l2->code_gen != tb_code_page_gen)) {
+        if (!(l2->e.addr_write & TLB_INVALID_MASK) && tb_page_has_code(l2->paddr)) {
+            l2->e.addr_write |= TLB_NOTDIRTY;
+        }
+        l2->code_gen = tb_code_page_gen;
+    }
+    e = tlb_entry(cpu, mmu_idx, addr);
+    *e = l2->e;
+    tlb_full(cpu, mmu_idx, addr)->paddr = l2->paddr;
+    tcg_stats.tlb_l2_hits++;
+    return true;
 }
 
 /* Make sure addr has an entry for access; false only when probing and it faults. */
@@ -125,6 +241,9 @@ static bool tlb_fill_entry(CPUState *cpu, uint64_t addr, MMUAccessType type, int
         return true;
     }
     tcg_stats.tlb_misses++;
+    if (tlb_l2_lookup(cpu, addr, type, mmu_idx)) {
+        return true;
+    }
     if (!cpu->cc->tcg_ops->tlb_fill(cpu, addr, type, mmu_idx, probe, retaddr, &paddr, &prot,
                                     &page_size)) {
         return false;
@@ -182,6 +301,10 @@ static uint64_t access_page(CPUState *cpu, uint64_t addr, uint64_t val, unsigned
 
     tlb_fill_entry(cpu, addr, type, mmu_idx, false, retaddr);
     tag = tlb_addr(e, type);
+    if (unlikely(tag & TLB_WATCHPOINT) && type != MMU_INST_FETCH) {
+        check_watchpoints(cpu, addr, size, type == MMU_DATA_LOAD, type == MMU_DATA_STORE,
+                          retaddr);
+    }
     if (tag & TLB_MMIO) {
         uint64_t paddr = tlb_full(cpu, mmu_idx, addr)->paddr | (addr & ~TARGET_PAGE_MASK);
         return mmio_access(cpu, paddr, val, size, type == MMU_DATA_STORE);
@@ -265,6 +388,9 @@ void *cpu_atomic_mmu_lookup(CPUState *cpu, uint64_t addr, unsigned size, int mmu
         cpu->cc->tcg_ops->do_unaligned_access(cpu, addr, MMU_DATA_STORE, mmu_idx, retaddr);
     }
     tlb_fill_entry(cpu, addr, MMU_DATA_STORE, mmu_idx, false, retaddr);
+    if (unlikely(e->addr_write & TLB_WATCHPOINT)) {
+        check_watchpoints(cpu, addr, size, true, true, retaddr); /* reads and writes */
+    }
     if (e->addr_write & TLB_MMIO) {
         return NULL;
     }

@@ -11,9 +11,27 @@
 #define TB_JMP_CACHE_BITS 12
 #define TB_JMP_CACHE_SIZE (1 << TB_JMP_CACHE_BITS)
 
+/*
+ * The second-level TLB (cputlb.c): a larger direct-mapped table behind each
+ * mode's inline one, so that a working set of a few MiB misses the small
+ * table without a page walk. Flushed in O(1): an entry counts only while its
+ * generation is the vCPU's current one.
+ */
+#define TLB_L2_BITS 12
+#define TLB_L2_SIZE (1 << TLB_L2_BITS)
+
+typedef struct TLBL2Entry {
+    CPUTLBEntry e;
+    uint64_t paddr;    /* guest-physical page */
+    uint64_t gen;      /* the vCPU's tlb_gen when saved */
+    uint64_t code_gen; /* tb_code_page_gen when its code-page mark was last checked */
+} TLBL2Entry;
+
 /* Per-vCPU translator state (the accelerator's AccelCPUState). */
 struct AccelCPUState {
     TranslationBlock *jmp_cache[TB_JMP_CACHE_SIZE];
+    TLBL2Entry *tlb_l2; /* [NB_MMU_MODES][TLB_L2_SIZE], allocated at the first fill */
+    uint64_t tlb_gen;   /* bumped by every full flush */
     bool large_page_seen[NB_MMU_MODES]; /* tlb_flush_page must flush everything */
     bool tlb_flush_pending;
 };
@@ -25,7 +43,8 @@ typedef struct TCGStats {
     uint64_t chained;        /* jumps patched */
     uint64_t tb_lookups;     /* exec loop lookups */
     uint64_t jmp_cache_hits;
-    uint64_t tlb_misses;
+    uint64_t tlb_misses;     /* first-level misses (slow path fills) */
+    uint64_t tlb_l2_hits;    /* of which the second level answered */
     uint64_t invalidations;
 } TCGStats;
 
@@ -38,6 +57,17 @@ static inline unsigned tb_jmp_cache_hash(uint64_t pc)
     return (pc ^ (pc >> TB_JMP_CACHE_BITS)) & (TB_JMP_CACHE_SIZE - 1);
 }
 
+/* The jump cache's answer for (pc, flags), or NULL: the lookup's fast path, inlined. */
+static inline TranslationBlock *tb_lookup_cached(CPUState *cpu, uint64_t pc, uint64_t flags)
+{
+    TranslationBlock *tb = cpu->accel->jmp_cache[tb_jmp_cache_hash(pc)];
+
+    if (likely(tb && tb->pc == pc && tb->flags == flags && !tb->invalid)) {
+        return tb;
+    }
+    return NULL;
+}
+
 void tcg_runtime_init(const TCGBackend *backend, GError **errp);
 /* Find or translate the TB for (pc, flags). Called without the big lock. */
 TranslationBlock *tb_lookup(CPUState *cpu, uint64_t pc, uint64_t flags, bool translate);
@@ -47,7 +77,11 @@ bool cpu_restore_state(CPUState *cpu, uintptr_t retaddr);
 /* A write reached RAM at paddr that may hold translated code. */
 void tb_invalidate_phys_range(uint64_t paddr, uint64_t len);
 bool tb_page_has_code(uint64_t paddr);
+/* Counts the pages that gained translated code (the second-level TLB rechecks its marks). */
+extern uint64_t tb_code_page_gen;
 void tb_flush_jmp_caches(void);
+/* Drop every TB; only while no vCPU runs generated code (the breakpoint set changed). */
+void tb_flush_everything(void);
 /*
  * Physical address of the code at pc, filling the TLB for fetch. A fault raises
  * the guest exception, or with probe returns -1.

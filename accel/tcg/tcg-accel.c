@@ -7,6 +7,7 @@
  */
 #include "accel/tcg/internal.h"
 #include "accel/accel.h"
+#include "gdbstub/gdbstub.h"
 #include "system/main-loop.h"
 #include "system/memory.h"
 #include "system/timer.h"
@@ -19,6 +20,8 @@
 static const TCGBackend *chosen_backend;
 static bool thread_started;
 static Timer slice_timer;
+/* The vCPU whose turn it is, or NULL between turns; changes under the big lock. */
+static CPUState *rr_current;
 static MemoryListener tlb_listener;
 
 static bool tcg_available(GError **errp)
@@ -154,9 +157,14 @@ static gpointer tcg_rr_thread(gpointer opaque)
             if (cpu->halted && !cpu->cc->tcg_ops->has_work(cpu)) {
                 continue;
             }
+            rr_current = cpu;
             bql_unlock();
             r = cpu_exec(cpu);
             bql_lock();
+            rr_current = NULL;
+            if (r == EXCP_DEBUG) {
+                gdb_cpu_debug_event(cpu); /* asks every vCPU to stop */
+            }
             ran |= r != EXCP_HALTED;
         }
         if (!ran && !any_stop_requested()) {
@@ -171,11 +179,16 @@ static gpointer tcg_rr_thread(gpointer opaque)
     return NULL;
 }
 
-/* With several vCPUs on one thread, each gets a slice, then the next runs. */
+/*
+ * With several vCPUs on one thread, each gets a slice, then the next runs.
+ * Only the running one is asked to leave: a request left on a waiting vCPU
+ * would send it straight back at its turn, and it would never run while the
+ * other spins waiting for it (OpenSBI's remote fences, Linux's stop_machine).
+ */
 static void slice_expired(void *opaque)
 {
-    for (int i = 0; i < cpu_count; i++) {
-        __atomic_store_n(&cpus[i]->exit_request, 1, __ATOMIC_SEQ_CST);
+    if (rr_current) {
+        __atomic_store_n(&rr_current->exit_request, 1, __ATOMIC_SEQ_CST);
     }
     timer_mod(&slice_timer, clock_get_ns(QEMU_CLOCK_REALTIME) + TCG_SLICE_NS);
 }
@@ -217,6 +230,91 @@ static void tcg_sync_regs_to(CPUState *cpu)
     cpu->exception_index = -1;
 }
 
+/*
+ * Guest debugging. Breakpoints live in each vCPU's list and the translator
+ * checks them (so translated code must go when they change); watchpoints mark
+ * their pages in the TLB so accesses there take the slow path. The vCPUs are
+ * stopped whenever these run.
+ */
+static GArray **debug_list(CPUState *cpu, int type)
+{
+    return type <= GDB_BREAKPOINT_HW ? &cpu->breakpoints : &cpu->watchpoints;
+}
+
+static void debug_lists_changed(int type)
+{
+    if (type <= GDB_BREAKPOINT_HW) {
+        tb_flush_everything();
+    }
+    for (int i = 0; i < cpu_count; i++) {
+        tlb_flush(cpus[i]);
+    }
+}
+
+static int tcg_insert_breakpoint(CPUState *cpu, int type, uint64_t addr, uint64_t len)
+{
+    CPUBreakpoint bp = {.addr = addr, .len = len, .type = type};
+
+    if (type < GDB_BREAKPOINT_SW || type > GDB_WATCHPOINT_ACCESS) {
+        return -ENOSYS;
+    }
+    if (type >= GDB_WATCHPOINT_WRITE && (len == 0 || len > TARGET_PAGE_SIZE)) {
+        return -EINVAL;
+    }
+    for (int i = 0; i < cpu_count; i++) {
+        GArray **list = debug_list(cpus[i], type);
+        if (!*list) {
+            *list = g_array_new(FALSE, FALSE, sizeof(CPUBreakpoint));
+        }
+        g_array_append_val(*list, bp);
+    }
+    debug_lists_changed(type);
+    return 0;
+}
+
+static int tcg_remove_breakpoint(CPUState *cpu, int type, uint64_t addr, uint64_t len)
+{
+    bool found = false;
+
+    for (int i = 0; i < cpu_count; i++) {
+        GArray **list = debug_list(cpus[i], type);
+        for (guint k = 0; *list && k < (*list)->len; k++) {
+            const CPUBreakpoint *bp = &g_array_index(*list, CPUBreakpoint, k);
+            /* A breakpoint's kind (its length) may differ between Z and z. */
+            if (bp->type == type && bp->addr == addr &&
+                (type <= GDB_BREAKPOINT_HW || bp->len == len)) {
+                g_array_remove_index(*list, k);
+                found = true;
+                break;
+            }
+        }
+        if (*list && (*list)->len == 0) {
+            g_array_unref(*list);
+            *list = NULL; /* the translator's and the TLB's quick "none" test */
+        }
+    }
+    if (!found) {
+        return -ENOENT;
+    }
+    debug_lists_changed(type);
+    return 0;
+}
+
+static void tcg_remove_all_breakpoints(void)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        g_clear_pointer(&cpus[i]->breakpoints, g_array_unref);
+        g_clear_pointer(&cpus[i]->watchpoints, g_array_unref);
+        cpus[i]->watchpoint_step = false;
+    }
+    debug_lists_changed(GDB_BREAKPOINT_SW);
+}
+
+static void tcg_update_guest_debug(CPUState *cpu)
+{
+    /* The exec loop reads cpu->singlestep_enabled before every TB. */
+}
+
 void tcg_info(GString *out);
 
 static const AccelOps tcg_accel_ops = {
@@ -229,6 +327,10 @@ static const AccelOps tcg_accel_ops = {
     .sync_regs_from = tcg_sync_regs_from,
     .sync_regs_to = tcg_sync_regs_to,
     .info = tcg_info,
+    .insert_breakpoint = tcg_insert_breakpoint,
+    .remove_breakpoint = tcg_remove_breakpoint,
+    .remove_all_breakpoints = tcg_remove_all_breakpoints,
+    .update_guest_debug = tcg_update_guest_debug,
 };
 
 MIMIC_INIT(tcg_accel_register)

@@ -17,17 +17,38 @@
 #define TB_HASH_SIZE (1 << TB_HASH_BITS)
 
 TCGStats tcg_stats;
+uint64_t tb_code_page_gen;
 const TCGBackend *tcg_backend;
 int tcg_max_insns = TCG_MAX_INSNS;
+
+/*
+ * A guest-physical page that holds translated code: its TBs, and which of its
+ * bytes they cover, so that a write to data sharing the page (common in
+ * bare-metal programs and kernels) leaves the code alone. QEMU, too,
+ * invalidates only the TBs that overlap the bytes written.
+ */
+typedef struct CodePage {
+    uint64_t page;
+    GPtrArray *tbs;
+    uint64_t bitmap[TARGET_PAGE_SIZE / 64]; /* one bit per code byte */
+} CodePage;
 
 static struct {
     uint8_t *rw, *rx;
     size_t size, used, prologue_size;
     TranslationBlock *hash[TB_HASH_SIZE];
-    GHashTable *code_pages; /* phys page -> GPtrArray of TBs */
+    GHashTable *code_pages; /* phys page -> CodePage */
     GPtrArray *all_tbs;
     TCGContext ctx;
 } tbc;
+
+static void code_page_free(gpointer p)
+{
+    CodePage *cp = p;
+
+    g_ptr_array_unref(cp->tbs);
+    g_free(cp);
+}
 
 static bool code_buffer_alloc(GError **errp)
 {
@@ -59,8 +80,7 @@ void tcg_runtime_init(const TCGBackend *backend, GError **errp)
     n = backend->gen_prologue(tbc.rw, tbc.rx, tbc.size);
     g_assert(n >= 0);
     tbc.prologue_size = tbc.used = ROUND_UP((size_t)n, 64);
-    tbc.code_pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
-                                           (GDestroyNotify)g_ptr_array_unref);
+    tbc.code_pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, code_page_free);
     tbc.all_tbs = g_ptr_array_new();
     tcg_context_init(&tbc.ctx);
 }
@@ -90,8 +110,8 @@ void tb_flush_jmp_caches(void)
     }
 }
 
-/* Forget every TB (code buffer full, or a global flush). */
-static void tb_flush_everything(void)
+/* Forget every TB (code buffer full, or a global flush with no vCPU in generated code). */
+void tb_flush_everything(void)
 {
     for (guint i = 0; i < tbc.all_tbs->len; i++) {
         tb_free(g_ptr_array_index(tbc.all_tbs, i));
@@ -119,19 +139,58 @@ static TranslationBlock *hash_find(uint64_t phys_pc, uint64_t pc, uint64_t flags
     return NULL;
 }
 
+/* The bytes [*lo, *hi) of page (offsets in it) that tb's guest code covers. */
+static void tb_page_range(const TranslationBlock *tb, uint64_t page, unsigned *lo, unsigned *hi)
+{
+    uint64_t first = tb->phys_pc & TARGET_PAGE_MASK;
+    uint64_t end = (tb->phys_pc & ~TARGET_PAGE_MASK) + tb->size; /* from first's start */
+
+    if (page == first) {
+        *lo = tb->phys_pc & ~TARGET_PAGE_MASK;
+        *hi = MIN(end, TARGET_PAGE_SIZE);
+    } else {
+        /* The second page of a TB whose last instruction crosses into it. */
+        *lo = 0;
+        *hi = end > TARGET_PAGE_SIZE ? MIN(end - TARGET_PAGE_SIZE, TARGET_PAGE_SIZE)
+                                     : TARGET_PAGE_SIZE;
+    }
+}
+
+static void code_page_mark(CodePage *cp, const TranslationBlock *tb)
+{
+    unsigned lo, hi;
+
+    tb_page_range(tb, cp->page, &lo, &hi);
+    for (unsigned i = lo; i < hi; i++) {
+        cp->bitmap[i / 64] |= 1ULL << (i % 64);
+    }
+}
+
+static bool code_page_hit(const CodePage *cp, unsigned lo, unsigned hi)
+{
+    for (unsigned i = lo; i < hi; i++) {
+        if (cp->bitmap[i / 64] & (1ULL << (i % 64))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void page_add_tb(uint64_t page, TranslationBlock *tb)
 {
-    GPtrArray *list = g_hash_table_lookup(tbc.code_pages, &page);
+    CodePage *cp = g_hash_table_lookup(tbc.code_pages, &page);
 
-    if (!list) {
-        uint64_t *key = g_new(uint64_t, 1);
-        *key = page;
-        list = g_ptr_array_new();
-        g_hash_table_insert(tbc.code_pages, key, list);
+    if (!cp) {
+        cp = g_new0(CodePage, 1);
+        cp->page = page;
+        cp->tbs = g_ptr_array_new();
+        g_hash_table_insert(tbc.code_pages, &cp->page, cp);
         /* From now on writes to this page must take the slow path. */
         tlb_flush_for_code_page(page);
+        tb_code_page_gen++;
     }
-    g_ptr_array_add(list, tb);
+    g_ptr_array_add(cp->tbs, tb);
+    code_page_mark(cp, tb);
 }
 
 bool tb_page_has_code(uint64_t paddr)
@@ -197,16 +256,34 @@ void tb_invalidate_phys_range(uint64_t paddr, uint64_t len)
     uint64_t first = paddr & TARGET_PAGE_MASK, last = (paddr + len - 1) & TARGET_PAGE_MASK;
 
     for (uint64_t page = first; page <= last; page += TARGET_PAGE_SIZE) {
-        GPtrArray *list = g_hash_table_lookup(tbc.code_pages, &page);
-        if (!list) {
-            continue;
+        CodePage *cp = g_hash_table_lookup(tbc.code_pages, &page);
+        unsigned lo = page == first ? paddr & ~TARGET_PAGE_MASK : 0;
+        unsigned hi = page == last ? ((paddr + len - 1) & ~TARGET_PAGE_MASK) + 1
+                                   : TARGET_PAGE_SIZE;
+
+        if (!cp || !code_page_hit(cp, lo, hi)) {
+            continue; /* data next to code: nothing to do */
         }
-        /* Page granularity: every TB on a written code page goes. The structs stay
-         * allocated until the next full flush, as a vCPU may still return through one. */
-        for (guint i = 0; i < list->len; i++) {
-            tb_invalidate(g_ptr_array_index(list, i));
+        /* Every TB overlapping the bytes written goes (and any already invalidated
+         * through its other page). The structs stay allocated until the next full
+         * flush, as a vCPU may still return through one. */
+        memset(cp->bitmap, 0, sizeof(cp->bitmap));
+        for (guint i = 0; i < cp->tbs->len;) {
+            TranslationBlock *tb = g_ptr_array_index(cp->tbs, i);
+            unsigned tlo, thi;
+
+            tb_page_range(tb, page, &tlo, &thi);
+            if (!tb->invalid && (tlo >= hi || thi <= lo)) {
+                code_page_mark(cp, tb);
+                i++;
+                continue;
+            }
+            tb_invalidate(tb);
+            g_ptr_array_remove_index_fast(cp->tbs, i);
         }
-        g_hash_table_remove(tbc.code_pages, &page);
+        if (cp->tbs->len == 0) {
+            g_hash_table_remove(tbc.code_pages, &page);
+        }
     }
 }
 
@@ -240,7 +317,7 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, uint64_t pc, uint64_t flags,
                                      uint64_t phys_pc)
 {
     const TCGCPUOps *ops = cpu->cc->tcg_ops;
-    int max_insns = tcg_max_insns;
+    int max_insns = (flags & TB_FLAG_DEBUG_STEP) ? 1 : tcg_max_insns;
     TranslationBlock *tb;
     ssize_t n;
 
@@ -372,5 +449,6 @@ void tcg_info(GString *out)
                            tcg_stats.tb_lookups ? 100.0 * tcg_stats.jmp_cache_hits /
                                                       tcg_stats.tb_lookups
                                                 : 0.0);
-    g_string_append_printf(out, "TLB misses: %" PRIu64 "\n", tcg_stats.tlb_misses);
+    g_string_append_printf(out, "TLB misses: %" PRIu64 " (second-level TLB hits %" PRIu64 ")\n",
+                           tcg_stats.tlb_misses, tcg_stats.tlb_l2_hits);
 }

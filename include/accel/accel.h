@@ -31,6 +31,18 @@ typedef struct AccelOps {
     void (*inject_nmi)(void);
     /* Machine reset: return devices the accelerator owns to their power-on state. */
     void (*reset_vm)(void);
+    /*
+     * Guest debugging (gdbstub); NULL where unsupported. Main loop, big lock held,
+     * every vCPU stopped. type is GDB_BREAKPOINT_* / GDB_WATCHPOINT_*, addr a guest
+     * virtual address as cpu sees it; every vCPU gets the breakpoint. 0 or -errno:
+     * -ENOSYS (this kind is not supported), -ENOSPC (no debug register left),
+     * -ENOENT (nothing to remove), -EFAULT (cannot reach addr).
+     */
+    int (*insert_breakpoint)(CPUState *cpu, int type, uint64_t addr, uint64_t len);
+    int (*remove_breakpoint)(CPUState *cpu, int type, uint64_t addr, uint64_t len);
+    void (*remove_all_breakpoints)(void);
+    /* cpu->singlestep_enabled changed: apply it before the vCPU runs again. */
+    void (*update_guest_debug)(CPUState *cpu);
     /* info kvm / info jit lines. */
     void (*info)(GString *out);
     /* Capabilities a machine may ask about. */

@@ -27,7 +27,8 @@ typedef struct TCGCPUOps TCGCPUOps;
 #define TLB_INVALID_MASK (1ULL << 11) /* no translation cached */
 #define TLB_MMIO (1ULL << 10)         /* not RAM: go through the memory API */
 #define TLB_NOTDIRTY (1ULL << 9)      /* RAM holding translated code: writes invalidate it */
-#define TLB_FLAGS_MASK (TLB_INVALID_MASK | TLB_MMIO | TLB_NOTDIRTY)
+#define TLB_WATCHPOINT (1ULL << 8)    /* a debugger watches part of this page */
+#define TLB_FLAGS_MASK (TLB_INVALID_MASK | TLB_MMIO | TLB_NOTDIRTY | TLB_WATCHPOINT)
 
 typedef struct CPUTLBEntry {
     uint64_t addr_read;
@@ -40,6 +41,36 @@ typedef struct CPUTLBEntryFull {
     uint64_t paddr; /* guest-physical page address */
 } CPUTLBEntryFull;
 typedef struct AccelCPUState AccelCPUState;
+
+/*
+ * Guest debugging (the gdbstub). Breakpoint and watchpoint kinds are the
+ * numbers of GDB's Z packets.
+ */
+enum {
+    GDB_BREAKPOINT_SW = 0,
+    GDB_BREAKPOINT_HW = 1,
+    GDB_WATCHPOINT_WRITE = 2,
+    GDB_WATCHPOINT_READ = 3,
+    GDB_WATCHPOINT_ACCESS = 4,
+};
+
+/* cpu->singlestep_enabled */
+#define SSTEP_ENABLE 0x1 /* stop after one instruction */
+#define SSTEP_NOIRQ 0x2  /* and take no interrupt meanwhile */
+
+typedef enum CPUDebugReason {
+    CPU_DEBUG_NONE,
+    CPU_DEBUG_STEP,
+    CPU_DEBUG_SWBREAK,
+    CPU_DEBUG_HWBREAK,
+    CPU_DEBUG_WATCH, /* debug_watch_type/addr say which */
+} CPUDebugReason;
+
+typedef struct CPUBreakpoint {
+    uint64_t addr;
+    uint64_t len;
+    int type; /* GDB_BREAKPOINT_* / GDB_WATCHPOINT_* */
+} CPUBreakpoint;
 
 typedef struct CPUClass {
     const char *arch; /* "x86_64", "riscv64" */
@@ -54,6 +85,20 @@ typedef struct CPUClass {
     bool (*get_register)(CPUState *cpu, const char *name, uint64_t *value);
     /* The translator's hooks (NULL for CPUs only KVM runs). */
     const TCGCPUOps *tcg_ops;
+
+    /*
+     * gdbstub: the target description and registers in the numbering its XML
+     * gives (regnum). 'g' carries registers 0 .. gdb_num_core_regs - 1.
+     */
+    int gdb_num_core_regs;
+    int gdb_num_regs;
+    int gdb_pc_regnum; /* the 64-bit pc among them ('c ADDR') */
+    /* The XML document annex ("target.xml" is the root), or NULL if there is none. */
+    const char *(*gdb_get_xml)(CPUState *cpu, const char *annex);
+    /* Append register n in target byte order; returns its size, 0 if there is no such register. */
+    int (*gdb_read_register)(CPUState *cpu, GByteArray *buf, int n);
+    /* Set register n from mem (its size in bytes); returns the size, 0 if it cannot be set. */
+    int (*gdb_write_register)(CPUState *cpu, const uint8_t *mem, int n);
 } CPUClass;
 
 struct CPUState {
@@ -80,7 +125,28 @@ struct CPUState {
     sigjmp_buf jmp_env;
     CPUTLBEntry tlb_table[NB_MMU_MODES][CPU_TLB_SIZE];
     CPUTLBEntryFull tlb_full[NB_MMU_MODES][CPU_TLB_SIZE];
+
+    /* Guest debugging: big lock; changed only while the vCPUs are stopped. */
+    int singlestep_enabled;       /* SSTEP_* */
+    GArray *breakpoints;          /* CPUBreakpoint; the translator's (KVM keeps its own) */
+    GArray *watchpoints;          /* CPUBreakpoint; translator only */
+    bool watchpoint_step;         /* translator: re-run a watched access alone, then stop */
+    CPUDebugReason debug_reason;  /* why it last stopped for the debugger */
+    int debug_watch_type;         /* CPU_DEBUG_WATCH: GDB_WATCHPOINT_* that fired */
+    uint64_t debug_watch_addr;    /* and the address it watches */
 };
+
+/* The translator's breakpoint at pc, or NULL. */
+static inline const CPUBreakpoint *cpu_breakpoint_find(CPUState *cpu, uint64_t pc)
+{
+    for (guint i = 0; cpu->breakpoints && i < cpu->breakpoints->len; i++) {
+        const CPUBreakpoint *bp = &g_array_index(cpu->breakpoints, CPUBreakpoint, i);
+        if (bp->addr == pc) {
+            return bp;
+        }
+    }
+    return NULL;
+}
 
 #define MAX_CPUS 256
 extern CPUState *cpus[MAX_CPUS];

@@ -242,6 +242,149 @@ int riscv_cpu_mmu_index(CPUState *cs, bool ifetch)
     return cpu->priv;
 }
 
+/*
+ * gdb registers, numbered as the target description below gives them
+ * (regnum): x0-x31, pc (org.gnu.gdb.riscv.cpu), f0-f31, fflags, frm, fcsr
+ * (org.gnu.gdb.riscv.fpu), then every named CSR (org.gnu.gdb.riscv.csr).
+ * 'g' carries x0-x31 and pc.
+ */
+enum {
+    RISCV_GDB_PC = 32,
+    RISCV_GDB_F0 = 33,
+    RISCV_GDB_FFLAGS = 65,
+    RISCV_GDB_FRM = 66,
+    RISCV_GDB_FCSR = 67,
+    RISCV_GDB_CSR0 = 68,
+};
+
+static struct {
+    GOnce once;
+    int csrs[4096]; /* the CSR number of register RISCV_GDB_CSR0 + i */
+    int n_csrs;
+    char *xml;
+} riscv_gdb;
+
+static gpointer riscv_gdb_build(gpointer unused)
+{
+    GString *x = g_string_new("<?xml version=\"1.0\"?>\n"
+                              "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+                              "<target version=\"1.0\">\n"
+                              "<architecture>riscv:rv64</architecture>\n"
+                              "<feature name=\"org.gnu.gdb.riscv.cpu\">\n");
+
+    for (int i = 0; i < 32; i++) {
+        g_string_append_printf(x, "<reg name=\"%s\" bitsize=\"64\" type=\"%s\" regnum=\"%d\"/>\n",
+                               gpr_abi_names[i],
+                               i == 1 ? "code_ptr" : i == 2 || i == 8 ? "data_ptr" : "int", i);
+    }
+    g_string_append_printf(x, "<reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\" regnum=\"%d\"/>\n"
+                              "</feature>\n<feature name=\"org.gnu.gdb.riscv.fpu\">\n"
+                              "<union id=\"riscv_double\"><field name=\"float\" type=\"ieee_single\"/>"
+                              "<field name=\"double\" type=\"ieee_double\"/></union>\n",
+                           RISCV_GDB_PC);
+    for (int i = 0; i < 32; i++) {
+        g_string_append_printf(x, "<reg name=\"%s\" bitsize=\"64\" type=\"riscv_double\" "
+                                  "regnum=\"%d\"/>\n",
+                               fpr_abi_names[i], RISCV_GDB_F0 + i);
+    }
+    g_string_append_printf(x, "<reg name=\"fflags\" bitsize=\"32\" type=\"int\" regnum=\"%d\"/>\n"
+                              "<reg name=\"frm\" bitsize=\"32\" type=\"int\"/>\n"
+                              "<reg name=\"fcsr\" bitsize=\"32\" type=\"int\"/>\n"
+                              "</feature>\n<feature name=\"org.gnu.gdb.riscv.csr\">\n",
+                           RISCV_GDB_FFLAGS);
+    for (int csrno = 4; csrno < 4096; csrno++) {
+        const char *name = riscv_csr_name(csrno);
+
+        if (!strcmp(name, "?")) {
+            continue;
+        }
+        g_string_append_printf(x, "<reg name=\"%s\" bitsize=\"64\" type=\"int\" regnum=\"%d\" "
+                                  "group=\"system\"/>\n",
+                               name, RISCV_GDB_CSR0 + riscv_gdb.n_csrs);
+        riscv_gdb.csrs[riscv_gdb.n_csrs++] = csrno;
+    }
+    g_string_append(x, "</feature>\n</target>\n");
+    riscv_gdb.xml = g_string_free(x, FALSE);
+    return NULL;
+}
+
+static const char *riscv_gdb_get_xml(CPUState *cs, const char *annex)
+{
+    g_once(&riscv_gdb.once, riscv_gdb_build, NULL);
+    return strcmp(annex, "target.xml") == 0 ? riscv_gdb.xml : NULL;
+}
+
+static int riscv_gdb_read_register(CPUState *cs, GByteArray *buf, int n)
+{
+    RISCVCPU *cpu = RISCV_CPU(cs);
+    uint64_t v;
+    int size = 8;
+
+    g_once(&riscv_gdb.once, riscv_gdb_build, NULL);
+    if (n < 0) {
+        return 0;
+    } else if (n < 32) {
+        v = cpu->gpr[n];
+    } else if (n == RISCV_GDB_PC) {
+        v = cpu->pc;
+    } else if (n < RISCV_GDB_FFLAGS) {
+        v = cpu->fpr[n - RISCV_GDB_F0];
+    } else if (n <= RISCV_GDB_FCSR) {
+        v = n == RISCV_GDB_FFLAGS ? cpu->fflags
+          : n == RISCV_GDB_FRM    ? cpu->frm
+                                  : (cpu->frm << 5) | cpu->fflags;
+        size = 4;
+    } else if (n < RISCV_GDB_CSR0 + riscv_gdb.n_csrs) {
+        if (!riscv_csr_read_debug(cpu, riscv_gdb.csrs[n - RISCV_GDB_CSR0], &v)) {
+            v = 0; /* not readable in this configuration */
+        }
+    } else {
+        return 0;
+    }
+    for (int i = 0; i < size; i++) {
+        g_byte_array_append(buf, (const uint8_t[]){v >> (8 * i)}, 1);
+    }
+    return size;
+}
+
+static int riscv_gdb_write_register(CPUState *cs, const uint8_t *mem, int n)
+{
+    RISCVCPU *cpu = RISCV_CPU(cs);
+    int size = n >= RISCV_GDB_FFLAGS && n <= RISCV_GDB_FCSR ? 4 : 8;
+    uint64_t v = 0, old;
+
+    g_once(&riscv_gdb.once, riscv_gdb_build, NULL);
+    for (int i = 0; i < size; i++) {
+        v |= (uint64_t)mem[i] << (8 * i);
+    }
+    if (n < 0) {
+        return 0;
+    } else if (n < 32) {
+        if (n) {
+            cpu->gpr[n] = v;
+        }
+    } else if (n == RISCV_GDB_PC) {
+        cpu->pc = v;
+    } else if (n < RISCV_GDB_FFLAGS) {
+        cpu->fpr[n - RISCV_GDB_F0] = v;
+    } else if (n == RISCV_GDB_FFLAGS) {
+        cpu->fflags = v & 0x1f;
+    } else if (n == RISCV_GDB_FRM) {
+        cpu->frm = v & 7;
+    } else if (n == RISCV_GDB_FCSR) {
+        cpu->fflags = v & 0x1f;
+        cpu->frm = (v >> 5) & 7;
+    } else if (n < RISCV_GDB_CSR0 + riscv_gdb.n_csrs) {
+        /* As a CSR instruction at the current privilege would write it. */
+        if (riscv_csrrw(cpu, riscv_gdb.csrs[n - RISCV_GDB_CSR0], &old, v, ~0ULL, true) != 0) {
+            return 0;
+        }
+    } else {
+        return 0;
+    }
+    return size;
+}
+
 const TCGCPUOps riscv_tcg_ops = {
     .get_tb_cpu_state = riscv_cpu_get_tb_cpu_state,
     .translate = riscv_translate,
@@ -262,6 +405,12 @@ static const CPUClass riscv_cpu_class = {
     .memory_rw_debug = riscv_cpu_memory_rw_debug,
     .get_register = riscv_cpu_get_register,
     .tcg_ops = &riscv_tcg_ops,
+    .gdb_num_core_regs = RISCV_GDB_PC + 1,
+    .gdb_num_regs = RISCV_GDB_CSR0 + 4096, /* at most; the XML lists the CSRs there are */
+    .gdb_pc_regnum = RISCV_GDB_PC,
+    .gdb_get_xml = riscv_gdb_get_xml,
+    .gdb_read_register = riscv_gdb_read_register,
+    .gdb_write_register = riscv_gdb_write_register,
 };
 
 /*

@@ -35,6 +35,7 @@ typedef struct DisasContext {
     int mem_idx;
     int fs;           /* mstatus.FS as the code runs: FS_DIRTY once this TB dirtied it */
     bool frm_invalid; /* frm holds a reserved rounding mode */
+    bool singlestep;  /* TB_FLAG_DEBUG_STEP: one instruction, then back to the exec loop */
     DisasJumpType is_jmp;
 } DisasContext;
 
@@ -137,7 +138,8 @@ static void gen_exit_nochain(DisasContext *ctx)
 /* Direct chaining only within the TB's own page: another page may be remapped. */
 static bool use_goto_tb(DisasContext *ctx, uint64_t dest)
 {
-    return (dest & TARGET_PAGE_MASK) == ctx->page_start;
+    /* A debugger's single step must come back (helper_lookup_tb_ptr sees to goto_ptr). */
+    return (dest & TARGET_PAGE_MASK) == ctx->page_start && !ctx->singlestep;
 }
 
 static void gen_goto_tb(DisasContext *ctx, int n, uint64_t dest)
@@ -255,6 +257,7 @@ void riscv_translate(CPUState *cs, TranslationBlock *tb, int max_insns)
         .mem_idx = (tb->flags >> TB_FLAGS_MEM_IDX_SHIFT) & 3,
         .fs = (tb->flags >> TB_FLAGS_FS_SHIFT) & 3,
         .frm_invalid = (tb->flags >> TB_FLAGS_FRM_INVALID_SHIFT) & 1,
+        .singlestep = (tb->flags & TB_FLAG_DEBUG_STEP) != 0,
         .is_jmp = DISAS_NEXT,
     };
     int num_insns = 0;
@@ -270,6 +273,24 @@ void riscv_translate(CPUState *cs, TranslationBlock *tb, int max_insns)
         uint32_t insn;
 
         ctx.pc = ctx.pc_next;
+        if (unlikely(cs->breakpoints) && cpu_breakpoint_find(cs, ctx.pc)) {
+            /*
+             * A debugger's breakpoint: stop before the instruction. It starts a
+             * TB of its own, which raises the debug exception at once.
+             */
+            if (num_insns > 0) {
+                ctx.is_jmp = DISAS_TOO_MANY;
+                break;
+            }
+            tcg_gen_insn_start(ctx.pc);
+            num_insns++;
+            tcg_gen_movi_i64(cpu_pc, ctx.pc);
+            tcg_gen_call((TCGHelper)helper_debug, 0, NULL, 0, NULL);
+            gen_exit_nochain(&ctx); /* not reached */
+            ctx.pc_next = ctx.pc + 2; /* covers the page for invalidation */
+            ctx.is_jmp = DISAS_NORETURN;
+            break;
+        }
         tcg_gen_insn_start(ctx.pc);
         num_insns++;
 

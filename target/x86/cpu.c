@@ -141,6 +141,8 @@ static void x86_cpu_reset(CPUState *cs)
     cpu->apic_base = APIC_DEFAULT_ADDRESS | MSR_IA32_APICBASE_ENABLE |
                      (cs->index == 0 ? MSR_IA32_APICBASE_BSP : 0);
     cpu->mp_state = cs->index == 0 ? X86_MP_RUNNABLE : X86_MP_WAIT_SIPI;
+    cpu->fpu = (X86FPUState){.fcw = 0x37f, .mxcsr = 0x1f80};
+    cpu->fpu_dirty = false;
     cpu->reset_pending = true;
 }
 
@@ -334,6 +336,308 @@ static bool x86_cpu_get_register(CPUState *cs, const char *name, uint64_t *value
     return true;
 }
 
+/*
+ * gdb registers: GDB's amd64 target description (features/i386/64bit-core.xml,
+ * 64bit-sse.xml, 64bit-segments.xml) in that order, then the control registers.
+ * The numbers are the XML's regnum; 'g' carries 0..56 (core and SSE).
+ */
+enum {
+    X86_GDB_RIP = 16,
+    X86_GDB_EFLAGS = 17,
+    X86_GDB_SEG0 = 18,    /* cs ss ds es fs gs */
+    X86_GDB_ST0 = 24,
+    X86_GDB_FCTRL = 32,   /* fctrl fstat ftag fiseg fioff foseg fooff fop */
+    X86_GDB_XMM0 = 40,
+    X86_GDB_MXCSR = 56,
+    X86_GDB_FS_BASE = 57,
+    X86_GDB_GS_BASE = 58,
+    X86_GDB_CR0 = 59,     /* cr0 cr2 cr3 cr4 cr8 efer */
+    X86_GDB_NUM_REGS = 65,
+};
+
+static const int gdb_gpr[16] = {R_EAX, R_EBX, R_ECX, R_EDX, R_ESI, R_EDI, R_EBP, R_ESP,
+                                R_R8,  R_R9,  R_R10, R_R11, R_R12, R_R13, R_R14, R_R15};
+static const int gdb_seg[6] = {R_CS, R_SS, R_DS, R_ES, R_FS, R_GS};
+
+static const char x86_gdb_xml[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+    "<target version=\"1.0\">\n"
+    "<architecture>i386:x86-64</architecture>\n"
+    "<feature name=\"org.gnu.gdb.i386.core\">\n"
+    "<flags id=\"i386_eflags\" size=\"4\">\n"
+    " <field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>\n"
+    " <field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>\n"
+    " <field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>\n"
+    " <field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>\n"
+    " <field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/>\n"
+    " <field name=\"NT\" start=\"14\" end=\"14\"/><field name=\"RF\" start=\"16\" end=\"16\"/>\n"
+    " <field name=\"VM\" start=\"17\" end=\"17\"/><field name=\"AC\" start=\"18\" end=\"18\"/>\n"
+    " <field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>\n"
+    " <field name=\"ID\" start=\"21\" end=\"21\"/>\n"
+    "</flags>\n"
+    "<reg name=\"rax\" bitsize=\"64\" type=\"int64\" regnum=\"0\"/>\n"
+    "<reg name=\"rbx\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"rcx\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"rdx\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"rsi\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"rdi\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"rbp\" bitsize=\"64\" type=\"data_ptr\"/>\n"
+    "<reg name=\"rsp\" bitsize=\"64\" type=\"data_ptr\"/>\n"
+    "<reg name=\"r8\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"r9\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"r10\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"r11\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"r12\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"r13\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"r14\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"r15\" bitsize=\"64\" type=\"int64\"/>\n"
+    "<reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>\n"
+    "<reg name=\"eflags\" bitsize=\"32\" type=\"i386_eflags\"/>\n"
+    "<reg name=\"cs\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"ds\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"es\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"fs\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"gs\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st2\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st3\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st4\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st5\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st6\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st7\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"fctrl\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fstat\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"ftag\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fiseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fioff\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"foseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fooff\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "</feature>\n"
+    "<feature name=\"org.gnu.gdb.i386.sse\">\n"
+    "<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>\n"
+    "<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>\n"
+    "<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>\n"
+    "<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>\n"
+    "<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>\n"
+    "<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>\n"
+    "<union id=\"vec128\">\n"
+    " <field name=\"v4_float\" type=\"v4f\"/><field name=\"v2_double\" type=\"v2d\"/>\n"
+    " <field name=\"v16_int8\" type=\"v16i8\"/><field name=\"v8_int16\" type=\"v8i16\"/>\n"
+    " <field name=\"v4_int32\" type=\"v4i32\"/><field name=\"v2_int64\" type=\"v2i64\"/>\n"
+    " <field name=\"uint128\" type=\"uint128\"/>\n"
+    "</union>\n"
+    "<flags id=\"i386_mxcsr\" size=\"4\">\n"
+    " <field name=\"IE\" start=\"0\" end=\"0\"/><field name=\"DE\" start=\"1\" end=\"1\"/>\n"
+    " <field name=\"ZE\" start=\"2\" end=\"2\"/><field name=\"OE\" start=\"3\" end=\"3\"/>\n"
+    " <field name=\"UE\" start=\"4\" end=\"4\"/><field name=\"PE\" start=\"5\" end=\"5\"/>\n"
+    " <field name=\"DAZ\" start=\"6\" end=\"6\"/><field name=\"IM\" start=\"7\" end=\"7\"/>\n"
+    " <field name=\"DM\" start=\"8\" end=\"8\"/><field name=\"ZM\" start=\"9\" end=\"9\"/>\n"
+    " <field name=\"OM\" start=\"10\" end=\"10\"/><field name=\"UM\" start=\"11\" end=\"11\"/>\n"
+    " <field name=\"PM\" start=\"12\" end=\"12\"/><field name=\"FZ\" start=\"15\" end=\"15\"/>\n"
+    "</flags>\n"
+    "<reg name=\"xmm0\" bitsize=\"128\" type=\"vec128\" regnum=\"40\"/>\n"
+    "<reg name=\"xmm1\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm2\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm3\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm4\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm5\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm6\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm7\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm8\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm9\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm10\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm11\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm12\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm13\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm14\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"xmm15\" bitsize=\"128\" type=\"vec128\"/>\n"
+    "<reg name=\"mxcsr\" bitsize=\"32\" type=\"i386_mxcsr\" group=\"vector\"/>\n"
+    "</feature>\n"
+    "<feature name=\"org.gnu.gdb.i386.segments\">\n"
+    "<reg name=\"fs_base\" bitsize=\"64\" type=\"int\" regnum=\"57\"/>\n"
+    "<reg name=\"gs_base\" bitsize=\"64\" type=\"int\"/>\n"
+    "</feature>\n"
+    "<feature name=\"org.mimic.i386.sys\">\n"
+    "<reg name=\"cr0\" bitsize=\"64\" type=\"int\" regnum=\"59\" group=\"system\"/>\n"
+    "<reg name=\"cr2\" bitsize=\"64\" type=\"int\" group=\"system\"/>\n"
+    "<reg name=\"cr3\" bitsize=\"64\" type=\"int\" group=\"system\"/>\n"
+    "<reg name=\"cr4\" bitsize=\"64\" type=\"int\" group=\"system\"/>\n"
+    "<reg name=\"cr8\" bitsize=\"64\" type=\"int\" group=\"system\"/>\n"
+    "<reg name=\"efer\" bitsize=\"64\" type=\"int\" group=\"system\"/>\n"
+    "</feature>\n"
+    "</target>\n";
+
+static const char *x86_gdb_get_xml(CPUState *cs, const char *annex)
+{
+    return strcmp(annex, "target.xml") == 0 ? x86_gdb_xml : NULL;
+}
+
+static void gdb_append(GByteArray *buf, uint64_t v, int size)
+{
+    uint8_t b[8];
+
+    for (int i = 0; i < size; i++) {
+        b[i] = v >> (8 * i);
+    }
+    g_byte_array_append(buf, b, size);
+}
+
+static uint64_t gdb_value(const uint8_t *mem, int size)
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < size; i++) {
+        v |= (uint64_t)mem[i] << (8 * i);
+    }
+    return v;
+}
+
+/* The full x87 tag word from FXSAVE's abridged one: valid (00) or empty (11). */
+static uint16_t fpu_full_tag(uint8_t ftwx)
+{
+    uint16_t tag = 0;
+
+    for (int i = 0; i < 8; i++) {
+        if (!(ftwx & (1u << i))) {
+            tag |= 3u << (2 * i);
+        }
+    }
+    return tag;
+}
+
+static uint64_t *x86_gdb_sys_reg(X86CPU *cpu, int n)
+{
+    switch (n - X86_GDB_CR0) {
+    case 0: return &cpu->cr[0];
+    case 1: return &cpu->cr[2];
+    case 2: return &cpu->cr[3];
+    case 3: return &cpu->cr[4];
+    case 4: return &cpu->cr8;
+    default: return &cpu->efer;
+    }
+}
+
+static int x86_gdb_read_register(CPUState *cs, GByteArray *buf, int n)
+{
+    X86CPU *cpu = X86_CPU(cs);
+    const X86FPUState *f = &cpu->fpu;
+
+    if (n < 0 || n >= X86_GDB_NUM_REGS) {
+        return 0;
+    }
+    if (n < 16) {
+        gdb_append(buf, cpu->regs[gdb_gpr[n]], 8);
+        return 8;
+    }
+    if (n == X86_GDB_RIP) {
+        gdb_append(buf, cpu->rip, 8);
+        return 8;
+    }
+    if (n == X86_GDB_EFLAGS) {
+        gdb_append(buf, cpu->rflags, 4);
+        return 4;
+    }
+    if (n < X86_GDB_ST0) {
+        gdb_append(buf, cpu->segs[gdb_seg[n - X86_GDB_SEG0]].selector, 4);
+        return 4;
+    }
+    if (n < X86_GDB_FCTRL) {
+        g_byte_array_append(buf, f->st[n - X86_GDB_ST0], 10);
+        return 10;
+    }
+    if (n < X86_GDB_XMM0) {
+        uint64_t v[8] = {f->fcw, f->fsw, fpu_full_tag(f->ftwx), 0, (uint32_t)f->fip, 0,
+                         (uint32_t)f->fdp, f->fop};
+        gdb_append(buf, v[n - X86_GDB_FCTRL], 4);
+        return 4;
+    }
+    if (n < X86_GDB_MXCSR) {
+        g_byte_array_append(buf, f->xmm[n - X86_GDB_XMM0], 16);
+        return 16;
+    }
+    if (n == X86_GDB_MXCSR) {
+        gdb_append(buf, f->mxcsr, 4);
+        return 4;
+    }
+    if (n == X86_GDB_FS_BASE || n == X86_GDB_GS_BASE) {
+        gdb_append(buf, cpu->segs[n == X86_GDB_FS_BASE ? R_FS : R_GS].base, 8);
+        return 8;
+    }
+    gdb_append(buf, *x86_gdb_sys_reg(cpu, n), 8);
+    return 8;
+}
+
+static int x86_gdb_write_register(CPUState *cs, const uint8_t *mem, int n)
+{
+    X86CPU *cpu = X86_CPU(cs);
+    X86FPUState *f = &cpu->fpu;
+
+    if (n < 0 || n >= X86_GDB_NUM_REGS) {
+        return 0;
+    }
+    if (n < 16) {
+        cpu->regs[gdb_gpr[n]] = gdb_value(mem, 8);
+        return 8;
+    }
+    if (n == X86_GDB_RIP) {
+        cpu->rip = gdb_value(mem, 8);
+        return 8;
+    }
+    if (n == X86_GDB_EFLAGS) {
+        cpu->rflags = (uint32_t)gdb_value(mem, 4) | RFLAGS_RESERVED;
+        return 4;
+    }
+    if (n < X86_GDB_ST0) {
+        /* Only the selector: the hidden part keeps what the guest loaded. */
+        cpu->segs[gdb_seg[n - X86_GDB_SEG0]].selector = gdb_value(mem, 4);
+        return 4;
+    }
+    if (n < X86_GDB_FCTRL) {
+        memcpy(f->st[n - X86_GDB_ST0], mem, 10);
+        cpu->fpu_dirty = true;
+        return 10;
+    }
+    if (n < X86_GDB_XMM0) {
+        uint32_t v = gdb_value(mem, 4);
+        switch (n - X86_GDB_FCTRL) {
+        case 0: f->fcw = v; break;
+        case 1: f->fsw = v; break;
+        case 2:
+            f->ftwx = 0;
+            for (int i = 0; i < 8; i++) {
+                f->ftwx |= ((v >> (2 * i)) & 3) != 3 ? 1u << i : 0;
+            }
+            break;
+        case 4: f->fip = v; break;
+        case 6: f->fdp = v; break;
+        case 7: f->fop = v; break;
+        default: break; /* fiseg, foseg: no segments in 64-bit FXSAVE */
+        }
+        cpu->fpu_dirty = true;
+        return 4;
+    }
+    if (n < X86_GDB_MXCSR) {
+        memcpy(f->xmm[n - X86_GDB_XMM0], mem, 16);
+        cpu->fpu_dirty = true;
+        return 16;
+    }
+    if (n == X86_GDB_MXCSR) {
+        f->mxcsr = gdb_value(mem, 4);
+        cpu->fpu_dirty = true;
+        return 4;
+    }
+    if (n == X86_GDB_FS_BASE || n == X86_GDB_GS_BASE) {
+        cpu->segs[n == X86_GDB_FS_BASE ? R_FS : R_GS].base = gdb_value(mem, 8);
+        return 8;
+    }
+    *x86_gdb_sys_reg(cpu, n) = gdb_value(mem, 8);
+    return 8;
+}
+
 static const CPUClass x86_cpu_class = {
     .arch = "x86_64",
     .reset = x86_cpu_reset,
@@ -341,6 +645,12 @@ static const CPUClass x86_cpu_class = {
     .get_pc = x86_cpu_get_pc,
     .memory_rw_debug = x86_cpu_memory_rw_debug,
     .get_register = x86_cpu_get_register,
+    .gdb_num_core_regs = X86_GDB_MXCSR + 1,
+    .gdb_num_regs = X86_GDB_NUM_REGS,
+    .gdb_pc_regnum = X86_GDB_RIP,
+    .gdb_get_xml = x86_gdb_get_xml,
+    .gdb_read_register = x86_gdb_read_register,
+    .gdb_write_register = x86_gdb_write_register,
 };
 
 X86CPU *x86_cpu_new(unsigned index, uint32_t apic_id, const char *model, GError **errp)

@@ -47,6 +47,17 @@ typedef enum X86MPState {
     X86_MP_WAIT_SIPI, /* an AP after reset: waits for INIT/SIPI */
 } X86MPState;
 
+/* x87 and SSE state as FXSAVE lays it out (Intel SDM vol. 1 §10.5.1), for the gdbstub. */
+typedef struct X86FPUState {
+    uint8_t st[8][16]; /* ST0-ST7 (80 bits each in 16) */
+    uint16_t fcw, fsw;
+    uint8_t ftwx;      /* abridged tag: bit i set = physical register i valid */
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint8_t xmm[16][16];
+    uint32_t mxcsr;
+} X86FPUState;
+
 typedef struct X86CPU {
     CPUState parent;
     uint64_t regs[16];
@@ -61,6 +72,8 @@ typedef struct X86CPU {
     uint64_t apic_base;
     X86MPState mp_state;
     bool reset_pending; /* the accelerator must also reset LAPIC, FPU and MSRs */
+    X86FPUState fpu;
+    bool fpu_dirty; /* the debugger changed fpu: the accelerator must load it */
     const char *model;
 } X86CPU;
 

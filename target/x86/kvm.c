@@ -242,6 +242,39 @@ static void put_reset_state(CPUState *cs)
     kvm_vcpu_ioctl(cs, KVM_SET_MSRS, &msrs);
 }
 
+/* x87/SSE state (the FXSAVE image KVM_GET_FPU gives), for the gdbstub. */
+static void get_fpu(CPUState *cs)
+{
+    X86FPUState *f = &X86_CPU(cs)->fpu;
+    struct kvm_fpu fpu;
+
+    if (kvm_vcpu_ioctl(cs, KVM_GET_FPU, &fpu) < 0) {
+        return;
+    }
+    memcpy(f->st, fpu.fpr, sizeof(f->st));
+    f->fcw = fpu.fcw;
+    f->fsw = fpu.fsw;
+    f->ftwx = fpu.ftwx;
+    f->fop = fpu.last_opcode;
+    f->fip = fpu.last_ip;
+    f->fdp = fpu.last_dp;
+    memcpy(f->xmm, fpu.xmm, sizeof(f->xmm));
+    f->mxcsr = fpu.mxcsr;
+}
+
+static void put_fpu(CPUState *cs)
+{
+    const X86FPUState *f = &X86_CPU(cs)->fpu;
+    struct kvm_fpu fpu = {
+        .fcw = f->fcw, .fsw = f->fsw, .ftwx = f->ftwx, .last_opcode = f->fop,
+        .last_ip = f->fip, .last_dp = f->fdp, .mxcsr = f->mxcsr,
+    };
+
+    memcpy(fpu.fpr, f->st, sizeof(fpu.fpr));
+    memcpy(fpu.xmm, f->xmm, sizeof(fpu.xmm));
+    kvm_vcpu_ioctl(cs, KVM_SET_FPU, &fpu);
+}
+
 bool kvm_arch_put_registers(CPUState *cs)
 {
     X86CPU *cpu = X86_CPU(cs);
@@ -256,6 +289,11 @@ bool kvm_arch_put_registers(CPUState *cs)
     if (cpu->reset_pending) {
         put_reset_state(cs);
         cpu->reset_pending = false;
+        cpu->fpu_dirty = false;
+    }
+    if (cpu->fpu_dirty) {
+        put_fpu(cs);
+        cpu->fpu_dirty = false;
     }
     for (int i = 0; i < 16; i++) {
         gpr[i] = cpu->regs[kvm_gpr_order[i]];
@@ -320,6 +358,7 @@ bool kvm_arch_get_registers(CPUState *cs)
     cpu->cr8 = sregs.cr8;
     cpu->efer = sregs.efer;
     cpu->apic_base = sregs.apic_base;
+    get_fpu(cs);
     if (kvm_vcpu_ioctl(cs, KVM_GET_MP_STATE, &mp) >= 0) {
         cpu->mp_state = mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
                                 mp.mp_state == KVM_MP_STATE_INIT_RECEIVED
@@ -327,6 +366,135 @@ bool kvm_arch_get_registers(CPUState *cs)
                             : X86_MP_RUNNABLE;
     }
     return true;
+}
+
+/* ---- guest debugging ---- */
+
+#define X86_INT3 0xcc
+#define EXCP_DB 1
+#define EXCP_BP 3
+#define DR6_BS (1u << 14) /* single step */
+#define DR7_GE (1u << 9)
+#define DR7_FIXED_1 (1u << 10)
+
+/* DR0-DR3 (Intel SDM vol. 3 §17.2): one instruction breakpoint each. */
+static struct {
+    bool used;
+    uint64_t addr;
+} hw_bp[4];
+
+bool kvm_arch_insert_sw_breakpoint(CPUState *cs, KVMSwBreakpoint *bp)
+{
+    static const uint8_t int3 = X86_INT3;
+
+    return cs->cc->memory_rw_debug(cs, bp->addr, bp->saved, 1, false) &&
+           cs->cc->memory_rw_debug(cs, bp->addr, (void *)&int3, 1, true);
+}
+
+bool kvm_arch_remove_sw_breakpoint(CPUState *cs, KVMSwBreakpoint *bp)
+{
+    uint8_t now;
+
+    if (!cs->cc->memory_rw_debug(cs, bp->addr, &now, 1, false)) {
+        return false;
+    }
+    /* Restore only what we wrote: the guest may have replaced the code since. */
+    return now != X86_INT3 || cs->cc->memory_rw_debug(cs, bp->addr, bp->saved, 1, true);
+}
+
+int kvm_arch_insert_hw_breakpoint(int type, uint64_t addr, uint64_t len)
+{
+    /*
+     * Instruction breakpoints only. Data watchpoints through DR7 were left
+     * out: the nested KVM this was developed on never delivers their #DB, and
+     * gdb falls back to watching by single-stepping, slow but right.
+     */
+    if (type != GDB_BREAKPOINT_HW) {
+        return -ENOSYS;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (!hw_bp[i].used) {
+            hw_bp[i].used = true;
+            hw_bp[i].addr = addr;
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+int kvm_arch_remove_hw_breakpoint(int type, uint64_t addr, uint64_t len)
+{
+    for (int i = 0; i < 4; i++) {
+        if (type == GDB_BREAKPOINT_HW && hw_bp[i].used && hw_bp[i].addr == addr) {
+            hw_bp[i].used = false;
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+void kvm_arch_remove_all_hw_breakpoints(void)
+{
+    memset(hw_bp, 0, sizeof(hw_bp));
+}
+
+void kvm_arch_update_guest_debug(CPUState *cs, struct kvm_guest_debug *dbg)
+{
+    uint64_t dr7 = DR7_GE | DR7_FIXED_1;
+    bool any = false;
+
+    for (int i = 0; i < 4; i++) {
+        if (!hw_bp[i].used) {
+            continue;
+        }
+        any = true;
+        dbg->arch.debugreg[i] = hw_bp[i].addr;
+        dr7 |= 2ULL << (i * 2); /* Gi; R/Wi = 00 (execute) and LENi = 00 (1 byte) */
+    }
+    if (any) {
+        dbg->control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
+        dbg->arch.debugreg[7] = dr7;
+    }
+}
+
+/* An exception the debugger does not own goes to the guest as if never intercepted. */
+static void reinject_exception(CPUState *cs, unsigned nr)
+{
+    struct kvm_vcpu_events events;
+
+    if (kvm_vcpu_ioctl(cs, KVM_GET_VCPU_EVENTS, &events) < 0) {
+        return;
+    }
+    events.exception.injected = 1;
+    events.exception.nr = nr;
+    events.exception.has_error_code = 0;
+    events.exception.error_code = 0;
+    events.flags = 0;
+    kvm_vcpu_ioctl(cs, KVM_SET_VCPU_EVENTS, &events);
+}
+
+bool kvm_arch_handle_debug(CPUState *cs, struct kvm_run *run)
+{
+    const struct kvm_debug_exit_arch *a = &run->debug.arch;
+
+    if (a->exception == EXCP_DB) {
+        if ((a->dr6 & DR6_BS) && cs->singlestep_enabled) {
+            cs->debug_reason = CPU_DEBUG_STEP;
+            return true;
+        }
+        for (int i = 0; i < 4; i++) {
+            if (!(a->dr6 & (1u << i)) || !hw_bp[i].used) {
+                continue;
+            }
+            cs->debug_reason = CPU_DEBUG_HWBREAK;
+            return true;
+        }
+    } else if (a->exception == EXCP_BP && kvm_sw_breakpoint_at(a->pc)) {
+        cs->debug_reason = CPU_DEBUG_SWBREAK;
+        return true;
+    }
+    reinject_exception(cs, a->exception);
+    return false;
 }
 
 bool kvm_arch_handle_exit(CPUState *cpu, struct kvm_run *run)

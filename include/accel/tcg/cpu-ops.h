@@ -64,6 +64,10 @@ void cpu_reset_interrupt(CPUState *cpu, uint32_t mask);
 
 /* Exception numbers the runtime itself uses (targets use >= 0). */
 #define EXCP_HALTED (-2) /* WFI/HLT: cpu->halted is set; wait for an interrupt */
+#define EXCP_DEBUG (-3)  /* stopped for the debugger (cpu->debug_reason) */
+
+/* Generated code at a debugger's breakpoint calls this (pc already stored). */
+uint64_t helper_debug(void *env) __attribute__((noreturn));
 
 /* Leave generated code back to the exec loop (longjmp). */
 void cpu_loop_exit(CPUState *cpu) __attribute__((noreturn));

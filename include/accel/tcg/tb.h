@@ -22,6 +22,13 @@ enum {
     TB_EXIT_MASK = 3,
 };
 
+/*
+ * A TB flag the runtime owns (targets keep their own flags in the low bits):
+ * one guest instruction, no chaining, then back to the exec loop. Used for a
+ * debugger's single step and to re-run an access that hit a watchpoint.
+ */
+#define TB_FLAG_DEBUG_STEP (1ULL << 63)
+
 struct TranslationBlock {
     uint64_t pc;
     uint64_t flags;   /* target CPU state the code was specialised for */
