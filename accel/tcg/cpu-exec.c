@@ -69,10 +69,17 @@ const void *helper_lookup_tb_ptr(void *env)
     return tb->tc_ptr;
 }
 
-static void log_in_asm(CPUState *cpu, TranslationBlock *tb)
+static void log_exec(CPUState *cpu, TranslationBlock *tb)
 {
-    log_printf("exec: cpu %d pc %016" PRIx64 " flags %" PRIx64 "\n", cpu->index, tb->pc,
-               tb->flags);
+    if (log_enabled(LOG_EXEC)) {
+        log_printf("exec: cpu %d pc %016" PRIx64 " flags %" PRIx64 "\n", cpu->index, tb->pc,
+                   tb->flags);
+    }
+    if (log_enabled(LOG_CPU)) {
+        g_autoptr(GString) out = g_string_new(NULL);
+        cpu->cc->dump_state(cpu, out);
+        log_printf("%s\n", out->str);
+    }
 }
 
 /* Why the vCPU stopped at a breakpoint: the kind of the one at its pc. */
@@ -123,6 +130,8 @@ int cpu_exec(CPUState *cpu)
         bool step;
 
         if (cpu->exception_index >= 0) {
+            log_mask_printf(LOG_INT, "exception %d: cpu %d at pc %016" PRIx64 "\n",
+                            cpu->exception_index, cpu->index, cpu->cc->get_pc(cpu));
             ops->do_interrupt(cpu);
             cpu->exception_index = -1;
             last = NULL;
@@ -144,6 +153,8 @@ int cpu_exec(CPUState *cpu)
         if (__atomic_load_n(&cpu->interrupt_request, __ATOMIC_ACQUIRE) &&
             !(step && (cpu->watchpoint_step || (cpu->singlestep_enabled & SSTEP_NOIRQ))) &&
             ops->exec_interrupt(cpu)) {
+            log_mask_printf(LOG_INT, "interrupt taken: cpu %d, now at pc %016" PRIx64 "\n",
+                            cpu->index, cpu->cc->get_pc(cpu));
             cpu->halted = false;
             last = NULL;
             if (unlikely(cpu->singlestep_enabled)) {
@@ -165,8 +176,8 @@ int cpu_exec(CPUState *cpu)
         if (last && last_slot < TB_EXIT_NOCHAIN) {
             tb_add_jump(last, last_slot, tb);
         }
-        if (log_enabled(LOG_EXEC)) {
-            log_in_asm(cpu, tb);
+        if (log_enabled(LOG_EXEC | LOG_CPU)) {
+            log_exec(cpu, tb);
         }
         ret = tcg_backend->exec(cpu, tb);
         last = (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK);

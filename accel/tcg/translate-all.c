@@ -9,6 +9,7 @@
 #include "system/memory.h"
 #include "util/error.h"
 #include "util/log.h"
+#include <capstone/capstone.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -313,6 +314,49 @@ static void log_tb(CPUState *cpu, TranslationBlock *tb, const char *what)
     log_printf("%s\n", out->str);
 }
 
+/* -d in_asm: the guest bytes of each instruction (capstone 4 has no RISC-V decoder). */
+static void log_in_asm(CPUState *cpu, TranslationBlock *tb)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    g_string_append_printf(out, "IN: %016" PRIx64 "\n", tb->pc);
+    for (int k = 0; k < tb->icount; k++) {
+        uint64_t end = k + 1 < tb->icount ? tb->insn_pc[k + 1] : tb->pc + tb->size;
+        uint8_t bytes[16];
+        size_t len = MIN(end - tb->insn_pc[k], sizeof(bytes));
+
+        g_string_append_printf(out, "  %016" PRIx64 ":", tb->insn_pc[k]);
+        if (tcg_memory_rw_debug(cpu, tb->insn_pc[k], bytes, len, false)) {
+            for (size_t i = len; i-- > 0;) {
+                g_string_append_printf(out, "%s%02x", i == len - 1 ? " " : "", bytes[i]);
+            }
+        }
+        g_string_append_c(out, '\n');
+    }
+    log_printf("%s\n", out->str);
+}
+
+/* -d out_asm: the host code, disassembled by capstone when it is x86-64 code. */
+static void log_out_asm(TranslationBlock *tb)
+{
+    csh handle;
+    cs_insn *insn;
+    size_t count;
+
+    log_printf("OUT: [%s] %zu bytes for TB %016" PRIx64 "\n", tcg_backend->name, tb->tc_size,
+               tb->pc);
+    if (tcg_backend != &tcg_backend_x86_64 || cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) {
+        return;
+    }
+    count = cs_disasm(handle, tb->tc_ptr, tb->tc_size, (uintptr_t)tb->tc_ptr, 0, &insn);
+    for (size_t i = 0; i < count; i++) {
+        log_printf("  0x%" PRIx64 ": %s %s\n", insn[i].address, insn[i].mnemonic, insn[i].op_str);
+    }
+    cs_free(insn, count);
+    cs_close(&handle);
+    log_printf("\n");
+}
+
 static TranslationBlock *tb_gen_code(CPUState *cpu, uint64_t pc, uint64_t flags,
                                      uint64_t phys_pc)
 {
@@ -359,6 +403,12 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, uint64_t pc, uint64_t flags,
         if (tcg_ctx->ops[i].opc == INDEX_op_insn_start) {
             tb->insn_pc[k++] = tcg_ctx->ops[i].args[0];
         }
+    }
+    if (log_enabled(LOG_TB_IN_ASM)) {
+        log_in_asm(cpu, tb);
+    }
+    if (log_enabled(LOG_TB_OUT_ASM)) {
+        log_out_asm(tb);
     }
     tbc.used = ROUND_UP(tbc.used + (size_t)n, 64);
     tcg_stats.tbs_translated++;
