@@ -46,6 +46,8 @@ def run_functional_tests():
     env.setdefault("MIMIC_X86_TESTS", os.path.join(build, "tests", "x86"))
     env.setdefault("MIMIC_SYSTEM_RISCV64", os.path.join(build, "mimic-system-riscv64"))
     env.setdefault("MIMIC_RISCV64_TESTS", os.path.join(build, "tests", "tcg", "riscv64"))
+    env.setdefault("MIMIC_RISCV64_SPIKE_TESTS",
+                   os.path.join(build, "tests", "tcg", "riscv64-spike"))
     cmd = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
            f"--junitxml={xml_path}", os.path.join(repo, "tests", "functional")]
     if os.path.exists(xml_path):

@@ -179,3 +179,104 @@ truncated:
     error_setg(errp, "%s: ELF image is truncated", what);
     return false;
 }
+
+/* Normalized section header, whichever the ELF class. */
+typedef struct Section {
+    uint32_t type, link;
+    uint64_t offset, size, entsize;
+} Section;
+
+static bool read_shdr(const uint8_t *data, size_t len, int cls, uint64_t shoff, unsigned i,
+                      uint16_t shentsize, Section *sec)
+{
+    uint64_t off = shoff + (uint64_t)i * shentsize;
+
+    if (cls == ELFCLASS64) {
+        Elf64_Shdr sh;
+        if (shentsize < sizeof(sh) || off > len || len - off < sizeof(sh)) {
+            return false;
+        }
+        memcpy(&sh, data + off, sizeof(sh));
+        *sec = (Section){sh.sh_type, sh.sh_link, sh.sh_offset, sh.sh_size, sh.sh_entsize};
+    } else {
+        Elf32_Shdr sh;
+        if (shentsize < sizeof(sh) || off > len || len - off < sizeof(sh)) {
+            return false;
+        }
+        memcpy(&sh, data + off, sizeof(sh));
+        *sec = (Section){sh.sh_type, sh.sh_link, sh.sh_offset, sh.sh_size, sh.sh_entsize};
+    }
+    return sec->offset <= len && len - sec->offset >= sec->size;
+}
+
+/* Symbol i of a SHT_SYMTAB section (already bounds-checked): its name offset and value. */
+static void read_sym(const uint8_t *data, int cls, const Section *symtab, uint64_t i,
+                     uint32_t *name, uint64_t *value, uint16_t *shndx)
+{
+    const uint8_t *p = data + symtab->offset + i * symtab->entsize;
+
+    if (cls == ELFCLASS64) {
+        Elf64_Sym sym;
+        memcpy(&sym, p, sizeof(sym));
+        *name = sym.st_name, *value = sym.st_value, *shndx = sym.st_shndx;
+    } else {
+        Elf32_Sym sym;
+        memcpy(&sym, p, sizeof(sym));
+        *name = sym.st_name, *value = sym.st_value, *shndx = sym.st_shndx;
+    }
+}
+
+bool elf_lookup_symbol(const uint8_t *data, size_t len, const char *name, uint64_t *value)
+{
+    uint64_t shoff;
+    uint16_t shnum, shentsize;
+    int cls;
+    size_t name_len = strlen(name);
+
+    if (!is_elf(data, len) || data[EI_DATA] != ELFDATA2LSB) {
+        return false;
+    }
+    cls = data[EI_CLASS];
+    if (cls == ELFCLASS64 && len >= sizeof(Elf64_Ehdr)) {
+        Elf64_Ehdr eh;
+        memcpy(&eh, data, sizeof(eh));
+        shoff = eh.e_shoff, shnum = eh.e_shnum, shentsize = eh.e_shentsize;
+    } else if (cls == ELFCLASS32 && len >= sizeof(Elf32_Ehdr)) {
+        Elf32_Ehdr eh;
+        memcpy(&eh, data, sizeof(eh));
+        shoff = eh.e_shoff, shnum = eh.e_shnum, shentsize = eh.e_shentsize;
+    } else {
+        return false;
+    }
+    for (unsigned i = 0; i < shnum; i++) {
+        size_t sym_size = cls == ELFCLASS64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+        Section symtab, strtab;
+
+        if (!read_shdr(data, len, cls, shoff, i, shentsize, &symtab) || symtab.type != SHT_SYMTAB) {
+            continue;
+        }
+        /* The symbols' names live in the string table sh_link names (ELF gABI, "Symbol Table"). */
+        if (symtab.entsize < sym_size || symtab.link >= shnum ||
+            !read_shdr(data, len, cls, shoff, symtab.link, shentsize, &strtab) ||
+            strtab.type != SHT_STRTAB) {
+            continue;
+        }
+        for (uint64_t k = 1; k < symtab.size / symtab.entsize; k++) {
+            uint32_t sym_name;
+            uint64_t sym_value;
+            uint16_t shndx;
+
+            read_sym(data, cls, &symtab, k, &sym_name, &sym_value, &shndx);
+            /* The name and its NUL must lie inside the string table. */
+            if (shndx == SHN_UNDEF || sym_name >= strtab.size ||
+                strtab.size - sym_name < name_len + 1) {
+                continue;
+            }
+            if (memcmp(data + strtab.offset + sym_name, name, name_len + 1) == 0) {
+                *value = sym_value;
+                return true;
+            }
+        }
+    }
+    return false;
+}

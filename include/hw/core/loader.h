@@ -37,5 +37,11 @@ bool load_elf(const char *what, const uint8_t *data, size_t len, uint16_t want_m
               ElfInfo *info, GError **errp);
 /* Is this an ELF file at all? */
 bool is_elf(const uint8_t *data, size_t len);
+/*
+ * Look a defined symbol up by name in the image's symbol tables (.symtab and
+ * its .strtab); every offset is checked against the file size. Returns false
+ * when the image has no such symbol (or no symbol table: a stripped file).
+ */
+bool elf_lookup_symbol(const uint8_t *data, size_t len, const char *name, uint64_t *value);
 
 #endif

@@ -1,0 +1,306 @@
+/*
+ * The riscv64 "spike" machine, as QEMU's hw/riscv/spike.c lays it out for
+ * the bare-metal programs written for the spike ISA simulator (riscv-tests,
+ * riscv-pk and the like):
+ *
+ *   0x02000000  CLINT (ACLINT)   msip, mtimecmp, mtime at 10 MHz
+ *   0x80000000  RAM              -m
+ *   tohost      HTIF             wherever the -kernel ELF's tohost and
+ *   fromhost                     fromhost symbols are (hw/char/htif.c)
+ *
+ * The -kernel ELF runs in M-mode from its entry on every hart, with a0 = hart
+ * id and a1 = a device tree (cpus, memory, CLINT, and the HTIF as
+ * "ucb,htif0") placed near the top of RAM.
+ *
+ * Left out: firmware boot (-bios FILE, QEMU's OpenSBI default), raw images
+ * (they have no symbol table to find tohost in), QEMU's htif base/size
+ * override for symbol-less images, and more than one socket.
+ */
+#include "accel/accel.h"
+#include "chardev/char.h"
+#include "core/machine.h"
+#include "core/qdev.h"
+#include "hw/char/htif.h"
+#include "hw/core/loader.h"
+#include "hw/intc/riscv_aclint.h"
+#include "hw/riscv/boot.h"
+#include "system/memory.h"
+#include "system/system.h"
+#include "target/riscv/cpu.h"
+#include "util/error.h"
+#include <libfdt.h>
+
+#define SPIKE_CLINT_BASE 0x2000000
+#define SPIKE_DRAM_BASE 0x80000000
+#define SPIKE_TIMEBASE_FREQ 10000000 /* 10 MHz, like QEMU */
+#define SPIKE_MAX_HARTS 8
+#define SPIKE_FDT_MAX_SIZE (64 * KiB)
+
+typedef struct SpikeBoard {
+    MemoryRegion ram;
+    void *fdt;
+    uint64_t fdt_addr;
+    uint64_t entry;
+} SpikeBoard;
+
+/* ---- the program and its HTIF ---- */
+
+/* Load -kernel and create the HTIF at the program's tohost/fromhost symbols. */
+static bool spike_load_program(SpikeBoard *b, MachineState *ms, GError **errp)
+{
+    g_autofree uint8_t *data = NULL;
+    const char *path = ms->kernel_filename;
+    uint64_t tohost, fromhost = 0;
+    size_t len;
+
+    if (!path) {
+        error_setg(errp, "the spike machine needs a program: give -kernel prog.elf (an ELF "
+                         "with tohost and fromhost symbols, as riscv-tests builds them)");
+        return false;
+    }
+    if (ms->initrd_filename) {
+        error_setg(errp, "-initrd: the spike machine runs only a bare-metal -kernel");
+        return false;
+    }
+    if (!load_file("-kernel", path, &data, &len, errp)) {
+        return false;
+    }
+    if (!is_elf(data, len)) {
+        error_setg(errp,
+                   "-kernel '%s': the spike machine needs an ELF image (its tohost "
+                   "symbol places the HTIF); raw binaries are not supported",
+                   path);
+        return false;
+    }
+    if (!elf_lookup_symbol(data, len, "tohost", &tohost)) {
+        error_setg(errp,
+                   "-kernel '%s': no 'tohost' symbol in the ELF symbol table, so the spike "
+                   "machine cannot place its HTIF; define tohost and fromhost (8-byte words, "
+                   "e.g. in a .tohost section as riscv-tests does) and do not strip the file",
+                   path);
+        return false;
+    }
+    elf_lookup_symbol(data, len, "fromhost", &fromhost);
+    if (!riscv_load_kernel(path, SPIKE_DRAM_BASE, ms->ram_size, &b->entry, errp)) {
+        return false;
+    }
+    return htif_create(tohost, fromhost, serial_hd(0), errp) != NULL;
+}
+
+/* ---- device tree ---- */
+
+/* libfdt calls in sequence; the first failure is kept and later calls are skipped. */
+typedef struct SpikeFdt {
+    void *fdt;
+    int err;
+} SpikeFdt;
+
+static int spike_fdt_node(SpikeFdt *f, int parent, const char *name)
+{
+    int off;
+
+    if (f->err) {
+        return -1;
+    }
+    off = fdt_add_subnode(f->fdt, parent, name);
+    if (off < 0) {
+        f->err = off;
+    }
+    return off;
+}
+
+static void spike_fdt_prop(SpikeFdt *f, int node, const char *name, const void *val, int len)
+{
+    if (!f->err) {
+        int r = fdt_setprop(f->fdt, node, name, val, len);
+        f->err = r < 0 ? r : 0;
+    }
+}
+
+static void spike_fdt_str(SpikeFdt *f, int node, const char *name, const char *val)
+{
+    spike_fdt_prop(f, node, name, val, strlen(val) + 1);
+}
+
+static void spike_fdt_cell(SpikeFdt *f, int node, const char *name, uint32_t val)
+{
+    fdt32_t be = cpu_to_fdt32(val);
+
+    spike_fdt_prop(f, node, name, &be, sizeof(be));
+}
+
+/* reg = <base size> with #address-cells = #size-cells = 2. */
+static void spike_fdt_reg(SpikeFdt *f, int node, uint64_t base, uint64_t size)
+{
+    fdt32_t reg[4] = {cpu_to_fdt32(base >> 32), cpu_to_fdt32(base), cpu_to_fdt32(size >> 32),
+                      cpu_to_fdt32(size)};
+
+    spike_fdt_prop(f, node, "reg", reg, sizeof(reg));
+}
+
+/* /cpus with one node per hart and its interrupt controller (phandle i + 1). */
+static void spike_fdt_cpus(SpikeFdt *f, MachineState *ms)
+{
+    int cpus_node = spike_fdt_node(f, 0, "cpus");
+
+    spike_fdt_cell(f, cpus_node, "#address-cells", 1);
+    spike_fdt_cell(f, cpus_node, "#size-cells", 0);
+    spike_fdt_cell(f, cpus_node, "timebase-frequency", SPIKE_TIMEBASE_FREQ);
+    for (int i = (int)ms->smp.cpus - 1; i >= 0; i--) {
+        g_autofree char *name = g_strdup_printf("cpu@%d", i);
+        int node = spike_fdt_node(f, cpus_node, name);
+        int intc;
+
+        spike_fdt_str(f, node, "device_type", "cpu");
+        spike_fdt_cell(f, node, "reg", i);
+        spike_fdt_str(f, node, "status", "okay");
+        spike_fdt_str(f, node, "compatible", "riscv");
+        spike_fdt_str(f, node, "riscv,isa", riscv_cpu_isa_string(RISCV_CPU(cpus[i])));
+        spike_fdt_str(f, node, "mmu-type", "riscv,sv57");
+        intc = spike_fdt_node(f, node, "interrupt-controller");
+        spike_fdt_cell(f, intc, "#interrupt-cells", 1);
+        spike_fdt_prop(f, intc, "interrupt-controller", NULL, 0);
+        spike_fdt_str(f, intc, "compatible", "riscv,cpu-intc");
+        spike_fdt_cell(f, intc, "phandle", i + 1);
+    }
+}
+
+static bool spike_build_fdt(SpikeBoard *b, MachineState *ms, GError **errp)
+{
+    static const char clint_compat[] = "sifive,clint0\0riscv,clint0";
+    SpikeFdt f = {.fdt = g_malloc0(SPIKE_FDT_MAX_SIZE)};
+    g_autofree char *mem_name = g_strdup_printf("memory@%x", SPIKE_DRAM_BASE);
+    g_autofree char *clint_name = g_strdup_printf("clint@%x", SPIKE_CLINT_BASE);
+    g_autofree fdt32_t *irqs = g_new(fdt32_t, ms->smp.cpus * 4);
+    int node, soc;
+
+    f.err = fdt_create_empty_tree(f.fdt, SPIKE_FDT_MAX_SIZE);
+    spike_fdt_cell(&f, 0, "#address-cells", 2);
+    spike_fdt_cell(&f, 0, "#size-cells", 2);
+    spike_fdt_str(&f, 0, "compatible", "ucb,spike-bare-dev");
+    spike_fdt_str(&f, 0, "model", "ucb,spike-bare,qemu");
+
+    node = spike_fdt_node(&f, 0, "htif");
+    spike_fdt_str(&f, node, "compatible", "ucb,htif0");
+
+    node = spike_fdt_node(&f, 0, "chosen");
+    if (ms->kernel_cmdline && ms->kernel_cmdline[0]) {
+        spike_fdt_str(&f, node, "bootargs", ms->kernel_cmdline);
+    }
+
+    node = spike_fdt_node(&f, 0, mem_name);
+    spike_fdt_str(&f, node, "device_type", "memory");
+    spike_fdt_reg(&f, node, SPIKE_DRAM_BASE, ms->ram_size);
+
+    spike_fdt_cpus(&f, ms);
+
+    soc = spike_fdt_node(&f, 0, "soc");
+    spike_fdt_cell(&f, soc, "#address-cells", 2);
+    spike_fdt_cell(&f, soc, "#size-cells", 2);
+    spike_fdt_str(&f, soc, "compatible", "simple-bus");
+    spike_fdt_prop(&f, soc, "ranges", NULL, 0);
+    /* CLINT: per hart, its machine software (3) and machine timer (7) interrupts. */
+    node = spike_fdt_node(&f, soc, clint_name);
+    for (unsigned i = 0; i < ms->smp.cpus; i++) {
+        irqs[i * 4 + 0] = cpu_to_fdt32(i + 1);
+        irqs[i * 4 + 1] = cpu_to_fdt32(IRQ_M_SOFT);
+        irqs[i * 4 + 2] = cpu_to_fdt32(i + 1);
+        irqs[i * 4 + 3] = cpu_to_fdt32(IRQ_M_TIMER);
+    }
+    spike_fdt_prop(&f, node, "interrupts-extended", irqs, ms->smp.cpus * 4 * sizeof(fdt32_t));
+    spike_fdt_reg(&f, node, SPIKE_CLINT_BASE, RISCV_ACLINT_SIZE);
+    spike_fdt_prop(&f, node, "compatible", clint_compat, sizeof(clint_compat));
+
+    if (!f.err) {
+        f.err = fdt_pack(f.fdt);
+    }
+    if (f.err) {
+        error_setg(errp, "building the device tree: %s", fdt_strerror(f.err));
+        g_free(f.fdt);
+        return false;
+    }
+    b->fdt = f.fdt;
+    return true;
+}
+
+/* ---- machine ---- */
+
+static bool spike_init(MachineState *ms, GError **errp)
+{
+    SpikeBoard *b = g_new0(SpikeBoard, 1);
+    const AccelOps *accel = current_accel();
+    const char *fw = ms->firmware;
+
+    ms->board = b;
+    if (fw && strcmp(fw, "none") != 0 && strcmp(fw, "default") != 0) {
+        error_setg(errp,
+                   "-bios %s: the spike machine boots only a bare-metal -kernel "
+                   "(-bios none, the default here)",
+                   fw);
+        return false;
+    }
+    if (!memory_region_init_ram(&b->ram, "riscv.spike.ram", ms->ram_size, errp)) {
+        return false;
+    }
+    memory_region_add_subregion(get_system_memory(), SPIKE_DRAM_BASE, &b->ram);
+    for (unsigned i = 0; i < ms->smp.cpus; i++) {
+        if (!riscv_cpu_new(i, i, ms->cpu_type, errp)) {
+            return false;
+        }
+    }
+    if (!riscv_aclint_create(SPIKE_CLINT_BASE, 0, ms->smp.cpus, SPIKE_TIMEBASE_FREQ, errp) ||
+        !spike_load_program(b, ms, errp) || !spike_build_fdt(b, ms, errp)) {
+        return false;
+    }
+    if (!riscv_place_fdt(SPIKE_DRAM_BASE, ms->ram_size, fdt_totalsize(b->fdt), &b->fdt_addr,
+                         errp)) {
+        return false;
+    }
+    rom_add_blob("fdt", b->fdt, fdt_totalsize(b->fdt), b->fdt_addr);
+    for (int i = 0; i < cpu_count; i++) {
+        if (!accel->vcpu_create(cpus[i], errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void spike_reset(MachineState *ms)
+{
+    SpikeBoard *b = ms->board;
+    const AccelOps *accel = current_accel();
+
+    qdev_reset_all();
+    rom_reset();
+    if (accel->reset_vm) {
+        accel->reset_vm();
+    }
+    for (int i = 0; i < cpu_count; i++) {
+        RISCVCPU *cpu = RISCV_CPU(cpus[i]);
+
+        /* What QEMU's reset vector does with -bios none: a0 = hart id, a1 = fdt, M-mode. */
+        cpu->reset_pc = b->entry;
+        cpus[i]->cc->reset(cpus[i]);
+        cpu->pc = b->entry;
+        cpu->priv = PRV_M;
+        cpu->gpr[10] = cpu->mhartid;
+        cpu->gpr[11] = b->fdt_addr;
+        cpu_synchronize_post_reset(cpus[i]);
+    }
+}
+
+static const MachineClass spike_machine = {
+    .name = "spike",
+    .desc = "RISC-V Spike board (bare-metal programs with an HTIF: riscv-tests, riscv-pk)",
+    .default_ram_size = 128 * MiB,
+    .max_cpus = SPIKE_MAX_HARTS,
+    .default_cpu_type = "rv64",
+    .default_accel = "tcg",
+    .init = spike_init,
+    .reset = spike_reset,
+};
+
+MIMIC_INIT(spike_machine_register)
+{
+    machine_class_register(&spike_machine);
+}
