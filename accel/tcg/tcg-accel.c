@@ -157,6 +157,13 @@ static gpointer tcg_rr_thread(gpointer opaque)
             if (cpu->halted && !cpu->cc->tcg_ops->has_work(cpu)) {
                 continue;
             }
+            /*
+             * A kick that came while another vCPU ran (an interrupt raised for
+             * this one) is stale: cpu_exec() looks at interrupts anyway. Left
+             * set, it would end this turn at once, every turn when it comes as
+             * often as the slice ends (a 100 Hz tick), starving this vCPU.
+             */
+            __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
             rr_current = cpu;
             bql_unlock();
             r = cpu_exec(cpu);

@@ -2,7 +2,8 @@
  * "ns16550a": the 16550A core (hw/char/serial.c) memory-mapped on the system
  * bus, register n at addr + (n << regshift), as the RISC-V virt machine (and
  * most device-tree boards) have it. All UART behaviour lives in the core; this
- * file only places it.
+ * file only places it and, through serial_mm_connect_irq(), lets the board
+ * wire its interrupt to an interrupt controller (the virt machine's PLIC).
  */
 #include "hw/char/serial.h"
 #include "util/error.h"
@@ -45,6 +46,12 @@ static void serial_mm_unrealize(DeviceState *dev)
 static void serial_mm_reset(DeviceState *dev)
 {
     serial_reset(&((SerialMM *)dev)->state);
+}
+
+void serial_mm_connect_irq(DeviceState *dev, IrqLine *irq)
+{
+    g_assert(strcmp(device_type(dev), "ns16550a") == 0 && !dev->realized);
+    ((SerialMM *)dev)->state.irq = irq;
 }
 
 static void serial_mm_print_dev(DeviceState *dev, GString *out, int indent)

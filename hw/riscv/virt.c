@@ -2,47 +2,69 @@
  * The riscv64 "virt" machine, laid out as QEMU's (hw/riscv/virt.c there) so
  * that programs, firmware and kernels written for it run unchanged:
  *
+ *   0x00001000  mask ROM               reset vector + fw_dynamic_info
  *   0x00100000  SiFive test/finisher   exit with a status, or reset
+ *   0x00101000  goldfish RTC           PLIC source 11
  *   0x02000000  CLINT (ACLINT)         msip, mtimecmp, mtime at 10 MHz
+ *   0x0c000000  PLIC                   sources 1-96, M and S context per hart
  *   0x10000000  ns16550a UART          reg-shift 0, PLIC source 10
  *   0x80000000  RAM                    -m
  *
  * A device tree describing exactly these devices is generated with libfdt
  * (Devicetree Specification 0.4; the RISC-V bindings in Linux's
  * Documentation/devicetree/bindings/riscv/) and placed near the top of RAM.
- * Boot is direct: every hart starts in M-mode at the -kernel entry with
- * a0 = hart id and a1 = the device tree's address, as QEMU's reset vector
- * hands over with -bios none.
  *
- * Not yet here: the PLIC (the UART's interrupt line is left unconnected and its
- * node carries no interrupts property), virtio-mmio, RTC, PCIe, flash, fw_cfg,
- * and firmware (OpenSBI) boot; they arrive with the riscv64 virt machine issue.
+ * Boot, as QEMU does it:
+ *   -bios default (or no -bios): Debian's OpenSBI fw_dynamic at 0x80000000;
+ *       -kernel (Linux Image, ELF or raw) at the next 2 MiB boundary, -initrd
+ *       above it. Every hart starts at the mask ROM's reset vector, which
+ *       enters OpenSBI with a0 = hart id, a1 = device tree, a2 = the
+ *       fw_dynamic_info naming the kernel as the next stage (S-mode).
+ *   -bios FILE: the same with that firmware (ELF, or raw at 0x80000000).
+ *   -bios none: every hart starts in M-mode at the -kernel entry with
+ *       a0 = hart id and a1 = the device tree (bare-metal programs).
+ *
+ * Not yet here: virtio-mmio, PCIe, flash and fw_cfg.
  */
 #include "hw/riscv/virt.h"
 #include "accel/accel.h"
 #include "chardev/char.h"
 #include "core/qdev.h"
 #include "hw/core/loader.h"
+#include "hw/char/serial.h"
 #include "hw/intc/riscv_aclint.h"
+#include "hw/intc/sifive_plic.h"
 #include "hw/riscv/boot.h"
+#include "hw/rtc/goldfish_rtc.h"
 #include "system/system.h"
 #include "target/riscv/cpu.h"
 #include "util/error.h"
 #include <libfdt.h>
 
 const VirtMemMapEntry virt_memmap[VIRT_DEVICE_COUNT] = {
+    [VIRT_MROM] = {0x1000, 0xf000},
     [VIRT_TEST] = {0x100000, 0x1000},
+    [VIRT_RTC] = {0x101000, 0x1000},
     [VIRT_CLINT] = {0x2000000, RISCV_ACLINT_SIZE},
+    /* QEMU sizes the window for its 512-hart maximum: 0x600000. */
+    [VIRT_PLIC] = {0xc000000, SIFIVE_PLIC_SIZE(1024)},
     [VIRT_UART0] = {0x10000000, 0x100},
     [VIRT_DRAM] = {0x80000000, 0},
 };
 
 #define VIRT_FDT_MAX_SIZE (64 * KiB)
 
+/* Debian's opensbi package: the generic platform's fw_dynamic firmware. */
+#define VIRT_OPENSBI_PATH "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+
 /* ---- devices ---- */
 
-/* Create a system-bus device with "key", "value" pairs (NULL-terminated) and realize it. */
-static DeviceState *virt_create_device(const char *type, Chardev *chr, GError **errp, ...)
+/*
+ * Create a system-bus device with "key", "value" pairs (NULL-terminated) and
+ * realize it; an ns16550a gets irq as its interrupt line.
+ */
+static DeviceState *virt_create_device(const char *type, Chardev *chr, IrqLine *irq, GError **errp,
+                                       ...)
 {
     DeviceState *dev = device_new(type, errp);
     const char *key;
@@ -61,6 +83,9 @@ static DeviceState *virt_create_device(const char *type, Chardev *chr, GError **
         }
     }
     va_end(ap);
+    if (irq) {
+        serial_mm_connect_irq(dev, irq);
+    }
     if ((chr && !device_set_prop_link(dev, "chardev", chr, errp)) ||
         !device_realize(dev, sysbus_get_default(), errp)) {
         device_destroy(dev);
@@ -69,21 +94,29 @@ static DeviceState *virt_create_device(const char *type, Chardev *chr, GError **
     return dev;
 }
 
-static bool virt_devices_init(MachineState *ms, GError **errp)
+static bool virt_devices_init(VirtBoard *b, MachineState *ms, GError **errp)
 {
-    g_autofree char *test_addr = g_strdup_printf("%" PRIu64, virt_memmap[VIRT_TEST].base);
-    g_autofree char *uart_addr = g_strdup_printf("%" PRIu64, virt_memmap[VIRT_UART0].base);
+    const VirtMemMapEntry *m = virt_memmap;
+    g_autofree char *test_addr = g_strdup_printf("%" PRIu64, m[VIRT_TEST].base);
+    g_autofree char *uart_addr = g_strdup_printf("%" PRIu64, m[VIRT_UART0].base);
 
-    if (!virt_create_device("riscv.sifive.test", NULL, errp, "addr", test_addr, NULL)) {
+    if (!virt_create_device("riscv.sifive.test", NULL, NULL, errp, "addr", test_addr, NULL)) {
         return false;
     }
-    if (!riscv_aclint_create(virt_memmap[VIRT_CLINT].base, 0, ms->smp.cpus, VIRT_TIMEBASE_FREQ,
-                             errp)) {
+    if (!riscv_aclint_create(m[VIRT_CLINT].base, 0, ms->smp.cpus, VIRT_TIMEBASE_FREQ, errp)) {
+        return false;
+    }
+    b->plic = sifive_plic_create(m[VIRT_PLIC].base, m[VIRT_PLIC].size, 0, ms->smp.cpus,
+                                 VIRT_IRQCHIP_NUM_SOURCES + 1, errp);
+    if (!b->plic) {
+        return false;
+    }
+    if (!goldfish_rtc_create(m[VIRT_RTC].base, sifive_plic_irq(b->plic, VIRT_RTC_IRQ), errp)) {
         return false;
     }
     /* The UART exists even without a -serial backend, as on QEMU: output is dropped. */
-    return virt_create_device("ns16550a", serial_hd(0), errp, "addr", uart_addr, "regshift", "0",
-                              NULL) != NULL;
+    return virt_create_device("ns16550a", serial_hd(0), sifive_plic_irq(b->plic, VIRT_UART0_IRQ),
+                              errp, "addr", uart_addr, "regshift", "0", NULL) != NULL;
 }
 
 /* ---- device tree ---- */
@@ -129,6 +162,13 @@ static void fdt_prop_cell(VirtFdt *f, int node, const char *name, uint32_t val)
     fdt_prop(f, node, name, &be, sizeof(be));
 }
 
+static void fdt_prop_u64(VirtFdt *f, int node, const char *name, uint64_t val)
+{
+    fdt64_t be = cpu_to_fdt64(val);
+
+    fdt_prop(f, node, name, &be, sizeof(be));
+}
+
 /* reg = <base size> with #address-cells = #size-cells = 2. */
 static void fdt_prop_reg(VirtFdt *f, int node, uint64_t base, uint64_t size)
 {
@@ -168,6 +208,8 @@ static void virt_fdt_cpus(VirtFdt *f, MachineState *ms, uint32_t *intc_phandle)
         fdt_prop_str(f, node, "status", "okay");
         fdt_prop_str(f, node, "compatible", "riscv");
         fdt_prop_str(f, node, "riscv,isa", riscv_cpu_isa_string(cpu));
+        /* The widest translation mode the hart implements; Linux probes downwards from it. */
+        fdt_prop_str(f, node, "mmu-type", "riscv,sv57");
         intc = fdt_node(f, node, "interrupt-controller");
         fdt_prop_cell(f, intc, "#address-cells", 0);
         fdt_prop_cell(f, intc, "#interrupt-cells", 1);
@@ -186,16 +228,26 @@ static void virt_fdt_cpus(VirtFdt *f, MachineState *ms, uint32_t *intc_phandle)
     }
 }
 
+/* A device's interrupts = <irq> on the PLIC. */
+static void fdt_prop_plic_irq(VirtFdt *f, int node, uint32_t plic_phandle, uint32_t irq)
+{
+    fdt_prop_cell(f, node, "interrupts", irq);
+    fdt_prop_cell(f, node, "interrupt-parent", plic_phandle);
+}
+
 /* /soc: the MMIO devices, each at its QEMU address with QEMU's compatible strings. */
 static uint32_t virt_fdt_soc(VirtFdt *f, MachineState *ms, const uint32_t *intc_phandle)
 {
     static const char test_compat[] = "sifive,test1\0sifive,test0\0syscon";
     static const char clint_compat[] = "sifive,clint0\0riscv,clint0";
+    static const char plic_compat[] = "sifive,plic-1.0.0\0riscv,plic0";
     const VirtMemMapEntry *m = virt_memmap;
     int soc = fdt_node(f, 0, "soc");
     int node;
-    uint32_t test_phandle;
+    uint32_t test_phandle, plic_phandle;
     g_autofree char *clint_name = g_strdup_printf("clint@%" PRIx64, m[VIRT_CLINT].base);
+    g_autofree char *plic_name = g_strdup_printf("plic@%" PRIx64, m[VIRT_PLIC].base);
+    g_autofree char *rtc_name = g_strdup_printf("rtc@%" PRIx64, m[VIRT_RTC].base);
     g_autofree char *test_name = g_strdup_printf("test@%" PRIx64, m[VIRT_TEST].base);
     g_autofree char *uart_name = g_strdup_printf("serial@%" PRIx64, m[VIRT_UART0].base);
     g_autofree fdt32_t *irqs = g_new(fdt32_t, ms->smp.cpus * 4);
@@ -217,16 +269,38 @@ static uint32_t virt_fdt_soc(VirtFdt *f, MachineState *ms, const uint32_t *intc_
     fdt_prop_reg(f, node, m[VIRT_CLINT].base, m[VIRT_CLINT].size);
     fdt_prop(f, node, "compatible", clint_compat, sizeof(clint_compat));
 
+    /* PLIC: per hart, its M-mode (context 2i) and S-mode (2i + 1) external interrupts. */
+    node = fdt_node(f, soc, plic_name);
+    plic_phandle = fdt_new_phandle(f, node);
+    fdt_prop_cell(f, node, "#address-cells", 0);
+    fdt_prop_cell(f, node, "#interrupt-cells", 1);
+    fdt_prop(f, node, "compatible", plic_compat, sizeof(plic_compat));
+    fdt_prop(f, node, "interrupt-controller", NULL, 0);
+    for (unsigned i = 0; i < ms->smp.cpus; i++) {
+        irqs[i * 4 + 0] = cpu_to_fdt32(intc_phandle[i]);
+        irqs[i * 4 + 1] = cpu_to_fdt32(IRQ_M_EXT);
+        irqs[i * 4 + 2] = cpu_to_fdt32(intc_phandle[i]);
+        irqs[i * 4 + 3] = cpu_to_fdt32(IRQ_S_EXT);
+    }
+    fdt_prop(f, node, "interrupts-extended", irqs, ms->smp.cpus * 4 * sizeof(fdt32_t));
+    fdt_prop_reg(f, node, m[VIRT_PLIC].base, m[VIRT_PLIC].size);
+    fdt_prop_cell(f, node, "riscv,ndev", VIRT_IRQCHIP_NUM_SOURCES);
+
     node = fdt_node(f, soc, test_name);
     test_phandle = fdt_new_phandle(f, node);
     fdt_prop_reg(f, node, m[VIRT_TEST].base, m[VIRT_TEST].size);
     fdt_prop(f, node, "compatible", test_compat, sizeof(test_compat));
 
-    /* The UART's interrupts/interrupt-parent come with the PLIC that routes its line. */
     node = fdt_node(f, soc, uart_name);
+    fdt_prop_plic_irq(f, node, plic_phandle, VIRT_UART0_IRQ);
     fdt_prop_cell(f, node, "clock-frequency", VIRT_UART_CLOCK);
     fdt_prop_reg(f, node, m[VIRT_UART0].base, m[VIRT_UART0].size);
     fdt_prop_str(f, node, "compatible", "ns16550a");
+
+    node = fdt_node(f, soc, rtc_name);
+    fdt_prop_plic_irq(f, node, plic_phandle, VIRT_RTC_IRQ);
+    fdt_prop_reg(f, node, m[VIRT_RTC].base, m[VIRT_RTC].size);
+    fdt_prop_str(f, node, "compatible", "google,goldfish-rtc");
     return test_phandle;
 }
 
@@ -263,6 +337,10 @@ static bool virt_build_fdt(VirtBoard *b, MachineState *ms, GError **errp)
         fdt_prop_str(&f, node, "bootargs", ms->kernel_cmdline);
     }
     fdt_prop_str(&f, node, "stdout-path", stdout_path);
+    if (b->initrd_end) {
+        fdt_prop_u64(&f, node, "linux,initrd-start", b->initrd_start);
+        fdt_prop_u64(&f, node, "linux,initrd-end", b->initrd_end);
+    }
 
     node = fdt_node(&f, 0, mem_name);
     fdt_prop_str(&f, node, "device_type", "memory");
@@ -300,40 +378,101 @@ static bool virt_dump_fdt(VirtBoard *b, GError **errp)
 
 /* ---- boot ---- */
 
-static bool virt_load_images(VirtBoard *b, MachineState *ms, GError **errp)
+/* -bios default: Debian's OpenSBI, looked up when the machine starts. */
+static const char *virt_default_firmware(GError **errp)
 {
-    const char *fw = ms->firmware;
+    if (g_file_test(VIRT_OPENSBI_PATH, G_FILE_TEST_IS_REGULAR)) {
+        return VIRT_OPENSBI_PATH;
+    }
+    error_setg(errp,
+               "-bios default: OpenSBI is not installed (no %s); install Debian's opensbi "
+               "package (apt-get install opensbi), give a firmware image with -bios FILE, or "
+               "boot a bare-metal program with -bios none -kernel prog.elf",
+               VIRT_OPENSBI_PATH);
+    return NULL;
+}
+
+/* -bios none: the -kernel program runs in M-mode from reset. */
+static bool virt_load_bare_metal(VirtBoard *b, MachineState *ms, GError **errp)
+{
     uint64_t ram_base = virt_memmap[VIRT_DRAM].base;
 
-    /*
-     * Firmware boot (Debian's OpenSBI as the default -bios) arrives with the
-     * riscv64 virt machine issue. Until then the default firmware is "none":
-     * no -bios, or -bios default, boots -kernel directly like -bios none.
-     */
-    if (fw && strcmp(fw, "none") != 0 && strcmp(fw, "default") != 0) {
-        error_setg(errp,
-                   "-bios %s: firmware boot is not supported on the virt machine yet (it arrives "
-                   "with OpenSBI support); use -bios none -kernel prog.elf",
-                   fw);
-        return false;
-    }
     if (!ms->kernel_filename) {
         if (b->dumpdtb) {
             return true;
         }
-        error_setg(errp, "nothing to boot: give -bios none -kernel prog.elf (an ELF or raw "
-                         "binary, started in M-mode); firmware boot arrives with OpenSBI "
-                         "support");
+        error_setg(errp, "-bios none: nothing to boot; give -kernel prog.elf (an ELF or raw "
+                         "binary, started in M-mode), or drop -bios none to boot OpenSBI");
         return false;
     }
     if (ms->initrd_filename) {
-        error_setg(errp, "-initrd: not supported on the virt machine until firmware boot "
-                         "arrives; boot a bare-metal -kernel");
+        error_setg(errp, "-initrd: needs firmware boot (-bios default) on the virt machine; "
+                         "with -bios none only a bare-metal -kernel runs");
         return false;
     }
-    if (!riscv_load_kernel(ms->kernel_filename, ram_base, ms->ram_size, &b->entry, errp)) {
+    return riscv_load_kernel(ms->kernel_filename, ram_base, ms->ram_size, &b->entry, errp);
+}
+
+static bool virt_load_images(VirtBoard *b, MachineState *ms, GError **errp)
+{
+    const char *fw = ms->firmware;
+    const char *what = "-bios";
+    uint64_t ram_base = virt_memmap[VIRT_DRAM].base;
+    uint64_t fw_end = ram_base, kernel_end = 0;
+
+    if (fw && strcmp(fw, "none") == 0) {
+        return virt_load_bare_metal(b, ms, errp);
+    }
+    b->firmware = true;
+    if (!fw || strcmp(fw, "default") == 0) {
+        g_autoptr(GError) fw_err = NULL;
+
+        what = "-bios default";
+        fw = virt_default_firmware(&fw_err);
+        if (!fw && !b->dumpdtb) {
+            g_propagate_error(errp, g_steal_pointer(&fw_err));
+            return false;
+        }
+    } else if (!g_file_test(fw, G_FILE_TEST_EXISTS)) {
+        error_setg(errp,
+                   "-bios %s: no such file; give a firmware image, -bios default for Debian's "
+                   "OpenSBI, or -bios none to run a bare-metal -kernel",
+                   fw);
         return false;
     }
+    if (fw && !riscv_load_firmware(what, fw, ram_base, ms->ram_size, &b->entry, &fw_end, errp)) {
+        return false;
+    }
+    if (ms->kernel_filename) {
+        if (!riscv_load_linux(ms->kernel_filename, fw_end, ram_base, ms->ram_size, &b->kernel_entry,
+                              &kernel_end, errp)) {
+            return false;
+        }
+    } else if (ms->initrd_filename) {
+        error_setg(errp, "-initrd needs a -kernel to go with it");
+        return false;
+    }
+    if (ms->initrd_filename &&
+        !riscv_load_initrd(ms->initrd_filename, b->kernel_entry, kernel_end, ram_base, ms->ram_size,
+                           &b->initrd_start, &b->initrd_end, errp)) {
+        return false;
+    }
+    return true;
+}
+
+/* The mask ROM's reset vector, now that the device tree has its place. */
+static bool virt_setup_mrom(VirtBoard *b, GError **errp)
+{
+    size_t len;
+    void *blob;
+
+    if (!memory_region_init_rom(&b->mrom, "riscv_virt_board.mrom", virt_memmap[VIRT_MROM].size,
+                                errp)) {
+        return false;
+    }
+    memory_region_add_subregion(get_system_memory(), virt_memmap[VIRT_MROM].base, &b->mrom);
+    blob = riscv_reset_vector_blob(b->entry, b->fdt_addr, b->kernel_entry, &len);
+    rom_add_blob_owned("mrom.reset", blob, len, virt_memmap[VIRT_MROM].base);
     return true;
 }
 
@@ -382,7 +521,7 @@ static bool virt_init(MachineState *ms, GError **errp)
             return false;
         }
     }
-    if (!virt_devices_init(ms, errp) || !virt_load_images(b, ms, errp) ||
+    if (!virt_devices_init(b, ms, errp) || !virt_load_images(b, ms, errp) ||
         !virt_build_fdt(b, ms, errp)) {
         return false;
     }
@@ -394,6 +533,9 @@ static bool virt_init(MachineState *ms, GError **errp)
         return false;
     }
     rom_add_blob("fdt", b->fdt, fdt_totalsize(b->fdt), b->fdt_addr);
+    if (!virt_setup_mrom(b, errp)) {
+        return false;
+    }
     for (int i = 0; i < cpu_count; i++) {
         if (!accel->vcpu_create(cpus[i], errp)) {
             return false;
@@ -415,20 +557,23 @@ static void virt_reset(MachineState *ms)
     for (int i = 0; i < cpu_count; i++) {
         RISCVCPU *cpu = RISCV_CPU(cpus[i]);
 
-        cpu->reset_pc = b->entry;
+        /* Firmware boot: the reset vector in the mask ROM does the hand-over. */
+        cpu->reset_pc = b->firmware ? virt_memmap[VIRT_MROM].base : b->entry;
         cpus[i]->cc->reset(cpus[i]);
-        /* -bios none hand-over (QEMU's reset vector): M-mode, a0 = hart id, a1 = fdt. */
-        cpu->pc = b->entry;
-        cpu->priv = PRV_M;
-        cpu->gpr[10] = cpu->mhartid;
-        cpu->gpr[11] = b->fdt_addr;
+        if (!b->firmware) {
+            /* -bios none hand-over (what QEMU's reset vector does): a0 = hart id, a1 = fdt. */
+            cpu->pc = b->entry;
+            cpu->priv = PRV_M;
+            cpu->gpr[10] = cpu->mhartid;
+            cpu->gpr[11] = b->fdt_addr;
+        }
         cpu_synchronize_post_reset(cpus[i]);
     }
 }
 
 static const MachineClass virt_machine = {
     .name = "virt",
-    .desc = "RISC-V VirtIO board (QEMU's memory map; bare-metal boot for now)",
+    .desc = "RISC-V VirtIO board (QEMU's memory map; OpenSBI and Linux, or bare metal)",
     .is_default = true,
     .default_ram_size = 128 * MiB,
     .max_cpus = VIRT_MAX_HARTS,

@@ -100,6 +100,12 @@ uint64_t helper_wfi(void *env, uint64_t insn)
         riscv_raise_exception(cpu, RISCV_EXCP_ILLEGAL_INST, insn, GETPC());
     }
     if (riscv_cpu_has_work(cs)) {
+        /*
+         * Nothing to wait for, but a wfi loop that finds its interrupt
+         * already pending (OpenSBI's stopped harts spin so) is waiting for
+         * another hart: end this vCPU's turn so that one runs.
+         */
+        __atomic_store_n(&cs->exit_request, 1, __ATOMIC_SEQ_CST);
         return 0;
     }
     cs->halted = true;

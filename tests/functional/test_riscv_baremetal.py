@@ -160,12 +160,12 @@ def test_dumpdtb_has_bootargs(tmp_path):
     assert b"console=ttyS0 quiet\0" in dtb.read_bytes()
 
 
-def test_firmware_boot_not_yet():
+def test_missing_firmware_file_is_a_clear_error():
     if ORACLE:
         pytest.skip("checks mimic's own message")
     status, out, cmd = run(["-M", "virt", "-bios", "/nonexistent/fw.bin", "-nographic"])
     assert status == 1, _report(status, out, cmd)
-    assert "-bios none" in out, _report(status, out, cmd)
+    assert "/nonexistent/fw.bin" in out, _report(status, out, cmd)
 
 
 def test_raw_binary_loads_at_ram_base(tmp_path):

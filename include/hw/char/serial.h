@@ -65,6 +65,13 @@ void serial_unrealize_core(SerialState *s);
 /* Power-on register values; empties the FIFOs and lowers the interrupt. */
 void serial_reset(SerialState *s);
 
+/*
+ * "ns16550a" (hw/char/serial-mm.c): wire its interrupt output to irq (an
+ * interrupt controller's input line). Call before realizing; unconnected, the
+ * UART works without interrupts.
+ */
+void serial_mm_connect_irq(DeviceState *dev, IrqLine *irq);
+
 /* The PC COM ports: COM1..COM4 = index 0..3. */
 #define SERIAL_ISA_MAX_PORTS 4
 /*

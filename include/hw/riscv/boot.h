@@ -1,7 +1,8 @@
 /*
  * Boot helpers for RISC-V machines: image loading and where the device tree
- * goes. They only register ROM blobs (hw/core/loader.h); a machine's reset
- * copies them into RAM and points the harts at the entry.
+ * goes, and the reset vector that hands over to firmware. They only register
+ * ROM blobs (hw/core/loader.h); a machine's reset copies them into memory and
+ * points the harts at the entry.
  */
 #ifndef HW_RISCV_BOOT_H
 #define HW_RISCV_BOOT_H
@@ -15,6 +16,49 @@
  */
 bool riscv_load_kernel(const char *path, uint64_t ram_base, uint64_t ram_size, uint64_t *entry,
                        GError **errp);
+
+/*
+ * Load firmware (-bios): ELF at its physical addresses, or a raw binary at
+ * ram_base. *entry is its entry point, *end one past its last loaded byte.
+ */
+bool riscv_load_firmware(const char *what, const char *path, uint64_t ram_base, uint64_t ram_size,
+                         uint64_t *entry, uint64_t *end, GError **errp);
+
+/*
+ * Load -kernel for a firmware to start in S-mode: an ELF image at its physical
+ * addresses, or a Linux Image (the RISC-V boot image header: "RISCV\0\0\0" /
+ * "RSC\x05" magic, text_offset, image_size) or raw binary at the first 2 MiB
+ * boundary at or above min_addr, as QEMU places it (Linux needs the 2 MiB
+ * alignment on RV64). *entry is where the firmware hands over, *end one past
+ * the image (its bss included, from image_size).
+ */
+bool riscv_load_linux(const char *path, uint64_t min_addr, uint64_t ram_base, uint64_t ram_size,
+                      uint64_t *entry, uint64_t *end, GError **errp);
+
+/*
+ * Load -initrd above the kernel: at kernel_entry + min(RAM / 2, 128 MiB), QEMU's
+ * rule (far enough that the kernel does not overwrite it while it unpacks, low
+ * enough for the kernel's linear map), or right after the kernel when that is
+ * further up. [*start, *end) is its range, for linux,initrd-start/end.
+ */
+bool riscv_load_initrd(const char *path, uint64_t kernel_entry, uint64_t kernel_end,
+                       uint64_t ram_base, uint64_t ram_size, uint64_t *start, uint64_t *end,
+                       GError **errp);
+
+/*
+ * The reset vector QEMU's virt machine places at the start of its mask ROM,
+ * and the fw_dynamic_info after it (OpenSBI docs/firmware/fw_dynamic.md):
+ * every hart enters with a0 = mhartid, a1 = fdt_addr, a2 = &info and jumps
+ * to start_addr. The info asks for next_addr in S-mode, hart 0 booting.
+ * Returns the blob (position-independent; it goes at the start of the ROM)
+ * and its size.
+ */
+void *riscv_reset_vector_blob(uint64_t start_addr, uint64_t fdt_addr, uint64_t next_addr,
+                              size_t *size);
+
+#define FW_DYNAMIC_INFO_MAGIC 0x4942534f /* "OSBI" */
+#define FW_DYNAMIC_INFO_VERSION 2
+#define FW_DYNAMIC_INFO_NEXT_MODE_S 1
 
 /*
  * The device tree's address: near the top of RAM, but below the 3 GiB mark when
