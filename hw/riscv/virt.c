@@ -34,6 +34,8 @@
 #include "hw/char/serial.h"
 #include "hw/intc/riscv_aclint.h"
 #include "hw/intc/sifive_plic.h"
+#include "hw/virtio/virtio-mmio.h"
+#include "block/drive.h"
 #include "hw/riscv/boot.h"
 #include "hw/rtc/goldfish_rtc.h"
 #include "system/system.h"
@@ -49,6 +51,7 @@ const VirtMemMapEntry virt_memmap[VIRT_DEVICE_COUNT] = {
     /* QEMU sizes the window for its 512-hart maximum: 0x600000. */
     [VIRT_PLIC] = {0xc000000, SIFIVE_PLIC_SIZE(1024)},
     [VIRT_UART0] = {0x10000000, 0x100},
+    [VIRT_VIRTIO] = {0x10001000, 0x1000},
     [VIRT_DRAM] = {0x80000000, 0},
 };
 
@@ -94,6 +97,37 @@ static DeviceState *virt_create_device(const char *type, Chardev *chr, IrqLine *
     return dev;
 }
 
+/* QEMU's eight virtio-mmio slots; -drive if=virtio disks fill them in index order. */
+static bool virt_virtio_init(VirtBoard *b, GError **errp)
+{
+    int used = 0;
+
+    for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        uint64_t base = virt_memmap[VIRT_VIRTIO].base + i * virt_memmap[VIRT_VIRTIO].size;
+        b->virtio[i] = virtio_mmio_create(base, sifive_plic_irq(b->plic, VIRT_VIRTIO_IRQ + i),
+                                          errp);
+        if (!b->virtio[i]) {
+            return false;
+        }
+    }
+    for (int i = 0; i <= drive_get_max_index(IF_VIRTIO); i++) {
+        DriveInfo *d = drive_get_by_index(IF_VIRTIO, i);
+        if (!d) {
+            continue;
+        }
+        if (used == VIRT_VIRTIO_COUNT) {
+            error_setg(errp, "-drive if=virtio: the virt machine has %d virtio slots",
+                       VIRT_VIRTIO_COUNT);
+            return false;
+        }
+        if (!virtio_mmio_plug(b->virtio[used++], "virtio-blk-device", errp, "drive", d->id,
+                              NULL)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool virt_devices_init(VirtBoard *b, MachineState *ms, GError **errp)
 {
     const VirtMemMapEntry *m = virt_memmap;
@@ -116,7 +150,8 @@ static bool virt_devices_init(VirtBoard *b, MachineState *ms, GError **errp)
     }
     /* The UART exists even without a -serial backend, as on QEMU: output is dropped. */
     return virt_create_device("ns16550a", serial_hd(0), sifive_plic_irq(b->plic, VIRT_UART0_IRQ),
-                              errp, "addr", uart_addr, "regshift", "0", NULL) != NULL;
+                              errp, "addr", uart_addr, "regshift", "0", NULL) != NULL &&
+           virt_virtio_init(b, errp);
 }
 
 /* ---- device tree ---- */
@@ -301,6 +336,16 @@ static uint32_t virt_fdt_soc(VirtFdt *f, MachineState *ms, const uint32_t *intc_
     fdt_prop_plic_irq(f, node, plic_phandle, VIRT_RTC_IRQ);
     fdt_prop_reg(f, node, m[VIRT_RTC].base, m[VIRT_RTC].size);
     fdt_prop_str(f, node, "compatible", "google,goldfish-rtc");
+
+    for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        VirtioMMIOFdtInfo info;
+
+        virtio_mmio_get_fdt_info(((VirtBoard *)ms->board)->virtio[i], &info);
+        node = fdt_node(f, soc, info.node_name);
+        fdt_prop_plic_irq(f, node, plic_phandle, info.irq);
+        fdt_prop_reg(f, node, info.base, m[VIRT_VIRTIO].size);
+        fdt_prop_str(f, node, "compatible", info.compatible);
+    }
     return test_phandle;
 }
 

@@ -19,6 +19,7 @@ typedef enum VirtDevice {
     VIRT_CLINT, /* ACLINT MSWI + MTIMER in the SiFive CLINT layout */
     VIRT_PLIC,  /* SiFive PLIC */
     VIRT_UART0, /* ns16550a */
+    VIRT_VIRTIO, /* the first of VIRT_VIRTIO_COUNT virtio-mmio slots, one page apart */
     VIRT_DRAM,
     VIRT_DEVICE_COUNT,
 } VirtDevice;
@@ -33,6 +34,8 @@ extern const VirtMemMapEntry virt_memmap[VIRT_DEVICE_COUNT];
 /* Interrupt sources as QEMU's virt numbers them on its PLIC. */
 #define VIRT_UART0_IRQ 10
 #define VIRT_RTC_IRQ 11
+#define VIRT_VIRTIO_IRQ 1 /* slot i uses PLIC source VIRT_VIRTIO_IRQ + i */
+#define VIRT_VIRTIO_COUNT 8
 /* PLIC sources 1 .. 96 (riscv,ndev = 96), as QEMU's virt has them. */
 #define VIRT_IRQCHIP_NUM_SOURCES 96
 
@@ -43,6 +46,7 @@ typedef struct VirtBoard {
     MemoryRegion ram;
     MemoryRegion mrom;
     DeviceState *plic;
+    DeviceState *virtio[VIRT_VIRTIO_COUNT];
     char *dumpdtb;     /* -machine dumpdtb=FILE */
     void *fdt;         /* the device tree, packed */
     uint64_t fdt_addr; /* where it lives in guest RAM */
