@@ -1,6 +1,6 @@
 # Convenience wrapper around meson/ninja. `make` builds into build/.
 BUILD ?= build
-ARCH ?= x86_64
+ARCH ?= riscv64
 PYTHON ?= /usr/bin/python3
 
 .PHONY: all deps check check-unit check-functional run install clean guest

@@ -3,10 +3,18 @@
 #   scripts/run-demo.sh BUILD_DIR ARCH
 set -e
 build=${1:-build}
-arch=${2:-x86_64}
+arch=${2:-riscv64}
 here=$(cd "$(dirname "$0")" && pwd)
 
 case "$arch" in
+riscv64)
+    paths=$("$here/build-riscv-guest.sh" --print)
+    kernel=$(echo "$paths" | sed -n 1p)
+    initrd=$(echo "$paths" | sed -n 2p)
+    echo "Booting the riscv64 guest under the translator; Ctrl-A c: monitor, Ctrl-A x: quit." >&2
+    exec "$build/mimic-system-riscv64" -M virt -m 512 -nographic \
+        -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0"
+    ;;
 x86_64)
     paths=$("$here/build-x86-guest.sh" --print)
     kernel=$(echo "$paths" | sed -n 1p)
@@ -16,7 +24,7 @@ x86_64)
         -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0"
     ;;
 *)
-    echo "run-demo: no demo guest for ARCH=$arch yet (known: x86_64)" >&2
+    echo "run-demo: no demo guest for ARCH=$arch (known: riscv64, x86_64)" >&2
     exit 1
     ;;
 esac
