@@ -28,6 +28,7 @@
 #include "system/system.h"
 #include "target/riscv/cpu.h"
 #include "util/error.h"
+#include "hw/core/fdt-builder.h"
 #include <libfdt.h>
 
 #define SPIKE_CLINT_BASE 0x2000000
@@ -89,138 +90,81 @@ static bool spike_load_program(SpikeBoard *b, MachineState *ms, GError **errp)
 
 /* ---- device tree ---- */
 
-/* libfdt calls in sequence; the first failure is kept and later calls are skipped. */
-typedef struct SpikeFdt {
-    void *fdt;
-    int err;
-} SpikeFdt;
-
-static int spike_fdt_node(SpikeFdt *f, int parent, const char *name)
-{
-    int off;
-
-    if (f->err) {
-        return -1;
-    }
-    off = fdt_add_subnode(f->fdt, parent, name);
-    if (off < 0) {
-        f->err = off;
-    }
-    return off;
-}
-
-static void spike_fdt_prop(SpikeFdt *f, int node, const char *name, const void *val, int len)
-{
-    if (!f->err) {
-        int r = fdt_setprop(f->fdt, node, name, val, len);
-        f->err = r < 0 ? r : 0;
-    }
-}
-
-static void spike_fdt_str(SpikeFdt *f, int node, const char *name, const char *val)
-{
-    spike_fdt_prop(f, node, name, val, strlen(val) + 1);
-}
-
-static void spike_fdt_cell(SpikeFdt *f, int node, const char *name, uint32_t val)
-{
-    fdt32_t be = cpu_to_fdt32(val);
-
-    spike_fdt_prop(f, node, name, &be, sizeof(be));
-}
-
-/* reg = <base size> with #address-cells = #size-cells = 2. */
-static void spike_fdt_reg(SpikeFdt *f, int node, uint64_t base, uint64_t size)
-{
-    fdt32_t reg[4] = {cpu_to_fdt32(base >> 32), cpu_to_fdt32(base), cpu_to_fdt32(size >> 32),
-                      cpu_to_fdt32(size)};
-
-    spike_fdt_prop(f, node, "reg", reg, sizeof(reg));
-}
-
 /* /cpus with one node per hart and its interrupt controller (phandle i + 1). */
-static void spike_fdt_cpus(SpikeFdt *f, MachineState *ms)
+static void spike_fdt_cpus(FdtBuilder *f, MachineState *ms)
 {
-    int cpus_node = spike_fdt_node(f, 0, "cpus");
+    int cpus_node = fdt_node(f, 0, "cpus");
 
-    spike_fdt_cell(f, cpus_node, "#address-cells", 1);
-    spike_fdt_cell(f, cpus_node, "#size-cells", 0);
-    spike_fdt_cell(f, cpus_node, "timebase-frequency", SPIKE_TIMEBASE_FREQ);
+    fdt_prop_cell(f, cpus_node, "#address-cells", 1);
+    fdt_prop_cell(f, cpus_node, "#size-cells", 0);
+    fdt_prop_cell(f, cpus_node, "timebase-frequency", SPIKE_TIMEBASE_FREQ);
     for (int i = (int)ms->smp.cpus - 1; i >= 0; i--) {
         g_autofree char *name = g_strdup_printf("cpu@%d", i);
-        int node = spike_fdt_node(f, cpus_node, name);
+        int node = fdt_node(f, cpus_node, name);
         int intc;
 
-        spike_fdt_str(f, node, "device_type", "cpu");
-        spike_fdt_cell(f, node, "reg", i);
-        spike_fdt_str(f, node, "status", "okay");
-        spike_fdt_str(f, node, "compatible", "riscv");
-        spike_fdt_str(f, node, "riscv,isa", riscv_cpu_isa_string(RISCV_CPU(cpus[i])));
-        spike_fdt_str(f, node, "mmu-type", "riscv,sv57");
-        intc = spike_fdt_node(f, node, "interrupt-controller");
-        spike_fdt_cell(f, intc, "#interrupt-cells", 1);
-        spike_fdt_prop(f, intc, "interrupt-controller", NULL, 0);
-        spike_fdt_str(f, intc, "compatible", "riscv,cpu-intc");
-        spike_fdt_cell(f, intc, "phandle", i + 1);
+        fdt_prop_str(f, node, "device_type", "cpu");
+        fdt_prop_cell(f, node, "reg", i);
+        fdt_prop_str(f, node, "status", "okay");
+        fdt_prop_str(f, node, "compatible", "riscv");
+        fdt_prop_str(f, node, "riscv,isa", riscv_cpu_isa_string(RISCV_CPU(cpus[i])));
+        fdt_prop_str(f, node, "mmu-type", "riscv,sv57");
+        intc = fdt_node(f, node, "interrupt-controller");
+        fdt_prop_cell(f, intc, "#interrupt-cells", 1);
+        fdt_prop(f, intc, "interrupt-controller", NULL, 0);
+        fdt_prop_str(f, intc, "compatible", "riscv,cpu-intc");
+        fdt_prop_cell(f, intc, "phandle", i + 1);
     }
 }
 
 static bool spike_build_fdt(SpikeBoard *b, MachineState *ms, GError **errp)
 {
     static const char clint_compat[] = "sifive,clint0\0riscv,clint0";
-    SpikeFdt f = {.fdt = g_malloc0(SPIKE_FDT_MAX_SIZE)};
+    FdtBuilder f;
     g_autofree char *mem_name = g_strdup_printf("memory@%x", SPIKE_DRAM_BASE);
     g_autofree char *clint_name = g_strdup_printf("clint@%x", SPIKE_CLINT_BASE);
     g_autofree fdt32_t *irqs = g_new(fdt32_t, ms->smp.cpus * 4);
     int node, soc;
 
-    f.err = fdt_create_empty_tree(f.fdt, SPIKE_FDT_MAX_SIZE);
-    spike_fdt_cell(&f, 0, "#address-cells", 2);
-    spike_fdt_cell(&f, 0, "#size-cells", 2);
-    spike_fdt_str(&f, 0, "compatible", "ucb,spike-bare-dev");
-    spike_fdt_str(&f, 0, "model", "ucb,spike-bare,qemu");
+    fdt_builder_init(&f, SPIKE_FDT_MAX_SIZE);
+    fdt_prop_cell(&f, 0, "#address-cells", 2);
+    fdt_prop_cell(&f, 0, "#size-cells", 2);
+    fdt_prop_str(&f, 0, "compatible", "ucb,spike-bare-dev");
+    fdt_prop_str(&f, 0, "model", "ucb,spike-bare,qemu");
 
-    node = spike_fdt_node(&f, 0, "htif");
-    spike_fdt_str(&f, node, "compatible", "ucb,htif0");
+    node = fdt_node(&f, 0, "htif");
+    fdt_prop_str(&f, node, "compatible", "ucb,htif0");
 
-    node = spike_fdt_node(&f, 0, "chosen");
+    node = fdt_node(&f, 0, "chosen");
     if (ms->kernel_cmdline && ms->kernel_cmdline[0]) {
-        spike_fdt_str(&f, node, "bootargs", ms->kernel_cmdline);
+        fdt_prop_str(&f, node, "bootargs", ms->kernel_cmdline);
     }
 
-    node = spike_fdt_node(&f, 0, mem_name);
-    spike_fdt_str(&f, node, "device_type", "memory");
-    spike_fdt_reg(&f, node, SPIKE_DRAM_BASE, ms->ram_size);
+    node = fdt_node(&f, 0, mem_name);
+    fdt_prop_str(&f, node, "device_type", "memory");
+    fdt_prop_reg(&f, node, SPIKE_DRAM_BASE, ms->ram_size);
 
     spike_fdt_cpus(&f, ms);
 
-    soc = spike_fdt_node(&f, 0, "soc");
-    spike_fdt_cell(&f, soc, "#address-cells", 2);
-    spike_fdt_cell(&f, soc, "#size-cells", 2);
-    spike_fdt_str(&f, soc, "compatible", "simple-bus");
-    spike_fdt_prop(&f, soc, "ranges", NULL, 0);
+    soc = fdt_node(&f, 0, "soc");
+    fdt_prop_cell(&f, soc, "#address-cells", 2);
+    fdt_prop_cell(&f, soc, "#size-cells", 2);
+    fdt_prop_str(&f, soc, "compatible", "simple-bus");
+    fdt_prop(&f, soc, "ranges", NULL, 0);
     /* CLINT: per hart, its machine software (3) and machine timer (7) interrupts. */
-    node = spike_fdt_node(&f, soc, clint_name);
+    node = fdt_node(&f, soc, clint_name);
     for (unsigned i = 0; i < ms->smp.cpus; i++) {
         irqs[i * 4 + 0] = cpu_to_fdt32(i + 1);
         irqs[i * 4 + 1] = cpu_to_fdt32(IRQ_M_SOFT);
         irqs[i * 4 + 2] = cpu_to_fdt32(i + 1);
         irqs[i * 4 + 3] = cpu_to_fdt32(IRQ_M_TIMER);
     }
-    spike_fdt_prop(&f, node, "interrupts-extended", irqs, ms->smp.cpus * 4 * sizeof(fdt32_t));
-    spike_fdt_reg(&f, node, SPIKE_CLINT_BASE, RISCV_ACLINT_SIZE);
-    spike_fdt_prop(&f, node, "compatible", clint_compat, sizeof(clint_compat));
+    fdt_prop(&f, node, "interrupts-extended", irqs, ms->smp.cpus * 4 * sizeof(fdt32_t));
+    fdt_prop_reg(&f, node, SPIKE_CLINT_BASE, RISCV_ACLINT_SIZE);
+    fdt_prop(&f, node, "compatible", clint_compat, sizeof(clint_compat));
 
-    if (!f.err) {
-        f.err = fdt_pack(f.fdt);
-    }
-    if (f.err) {
-        error_setg(errp, "building the device tree: %s", fdt_strerror(f.err));
-        g_free(f.fdt);
-        return false;
-    }
-    b->fdt = f.fdt;
-    return true;
+    b->fdt = fdt_builder_finish(&f, errp);
+    return b->fdt != NULL;
 }
 
 /* ---- machine ---- */

@@ -41,6 +41,7 @@
 #include "system/system.h"
 #include "target/riscv/cpu.h"
 #include "util/error.h"
+#include "hw/core/fdt-builder.h"
 #include <libfdt.h>
 
 const VirtMemMapEntry virt_memmap[VIRT_DEVICE_COUNT] = {
@@ -156,73 +157,8 @@ static bool virt_devices_init(VirtBoard *b, MachineState *ms, GError **errp)
 
 /* ---- device tree ---- */
 
-/* libfdt calls in sequence; the first failure is kept and later calls are skipped. */
-typedef struct VirtFdt {
-    void *fdt;
-    int err;
-    uint32_t next_phandle;
-} VirtFdt;
-
-static int fdt_node(VirtFdt *f, int parent, const char *name)
-{
-    int off;
-
-    if (f->err) {
-        return -1;
-    }
-    off = fdt_add_subnode(f->fdt, parent, name);
-    if (off < 0) {
-        f->err = off;
-    }
-    return off;
-}
-
-static void fdt_prop(VirtFdt *f, int node, const char *name, const void *val, int len)
-{
-    if (!f->err) {
-        int r = fdt_setprop(f->fdt, node, name, val, len);
-        f->err = r < 0 ? r : 0;
-    }
-}
-
-static void fdt_prop_str(VirtFdt *f, int node, const char *name, const char *val)
-{
-    fdt_prop(f, node, name, val, strlen(val) + 1);
-}
-
-static void fdt_prop_cell(VirtFdt *f, int node, const char *name, uint32_t val)
-{
-    fdt32_t be = cpu_to_fdt32(val);
-
-    fdt_prop(f, node, name, &be, sizeof(be));
-}
-
-static void fdt_prop_u64(VirtFdt *f, int node, const char *name, uint64_t val)
-{
-    fdt64_t be = cpu_to_fdt64(val);
-
-    fdt_prop(f, node, name, &be, sizeof(be));
-}
-
-/* reg = <base size> with #address-cells = #size-cells = 2. */
-static void fdt_prop_reg(VirtFdt *f, int node, uint64_t base, uint64_t size)
-{
-    fdt32_t reg[4] = {cpu_to_fdt32(base >> 32), cpu_to_fdt32(base), cpu_to_fdt32(size >> 32),
-                      cpu_to_fdt32(size)};
-
-    fdt_prop(f, node, "reg", reg, sizeof(reg));
-}
-
-static uint32_t fdt_new_phandle(VirtFdt *f, int node)
-{
-    uint32_t ph = f->next_phandle++;
-
-    fdt_prop_cell(f, node, "phandle", ph);
-    return ph;
-}
-
 /* /cpus: one node per hart with its interrupt controller; fills intc_phandle[]. */
-static void virt_fdt_cpus(VirtFdt *f, MachineState *ms, uint32_t *intc_phandle)
+static void virt_fdt_cpus(FdtBuilder *f, MachineState *ms, uint32_t *intc_phandle)
 {
     int cpus_node = fdt_node(f, 0, "cpus");
     int map, cluster;
@@ -264,14 +200,14 @@ static void virt_fdt_cpus(VirtFdt *f, MachineState *ms, uint32_t *intc_phandle)
 }
 
 /* A device's interrupts = <irq> on the PLIC. */
-static void fdt_prop_plic_irq(VirtFdt *f, int node, uint32_t plic_phandle, uint32_t irq)
+static void fdt_prop_plic_irq(FdtBuilder *f, int node, uint32_t plic_phandle, uint32_t irq)
 {
     fdt_prop_cell(f, node, "interrupts", irq);
     fdt_prop_cell(f, node, "interrupt-parent", plic_phandle);
 }
 
 /* /soc: the MMIO devices, each at its QEMU address with QEMU's compatible strings. */
-static uint32_t virt_fdt_soc(VirtFdt *f, MachineState *ms, const uint32_t *intc_phandle)
+static uint32_t virt_fdt_soc(FdtBuilder *f, MachineState *ms, const uint32_t *intc_phandle)
 {
     static const char test_compat[] = "sifive,test1\0sifive,test0\0syscon";
     static const char clint_compat[] = "sifive,clint0\0riscv,clint0";
@@ -350,7 +286,7 @@ static uint32_t virt_fdt_soc(VirtFdt *f, MachineState *ms, const uint32_t *intc_
 }
 
 /* syscon-poweroff / syscon-reboot over the test device, as Linux's power/reset drivers read. */
-static void virt_fdt_syscon(VirtFdt *f, const char *name, const char *compat, uint32_t regmap,
+static void virt_fdt_syscon(FdtBuilder *f, const char *name, const char *compat, uint32_t regmap,
                             uint32_t value)
 {
     int node = fdt_node(f, 0, name);
@@ -363,7 +299,7 @@ static void virt_fdt_syscon(VirtFdt *f, const char *name, const char *compat, ui
 
 static bool virt_build_fdt(VirtBoard *b, MachineState *ms, GError **errp)
 {
-    VirtFdt f = {.fdt = g_malloc0(VIRT_FDT_MAX_SIZE), .next_phandle = 1};
+    FdtBuilder f;
     g_autofree uint32_t *intc_phandle = g_new0(uint32_t, ms->smp.cpus);
     g_autofree char *mem_name = g_strdup_printf("memory@%" PRIx64, virt_memmap[VIRT_DRAM].base);
     g_autofree char *stdout_path =
@@ -371,7 +307,7 @@ static bool virt_build_fdt(VirtBoard *b, MachineState *ms, GError **errp)
     uint32_t test_phandle;
     int node;
 
-    f.err = fdt_create_empty_tree(f.fdt, VIRT_FDT_MAX_SIZE);
+    fdt_builder_init(&f, VIRT_FDT_MAX_SIZE);
     fdt_prop_cell(&f, 0, "#address-cells", 2);
     fdt_prop_cell(&f, 0, "#size-cells", 2);
     fdt_prop_str(&f, 0, "compatible", "riscv-virtio");
@@ -396,16 +332,8 @@ static bool virt_build_fdt(VirtBoard *b, MachineState *ms, GError **errp)
     virt_fdt_syscon(&f, "poweroff", "syscon-poweroff", test_phandle, 0x5555);
     virt_fdt_syscon(&f, "reboot", "syscon-reboot", test_phandle, 0x7777);
 
-    if (!f.err) {
-        f.err = fdt_pack(f.fdt);
-    }
-    if (f.err) {
-        error_setg(errp, "building the device tree: %s", fdt_strerror(f.err));
-        g_free(f.fdt);
-        return false;
-    }
-    b->fdt = f.fdt;
-    return true;
+    b->fdt = fdt_builder_finish(&f, errp);
+    return b->fdt != NULL;
 }
 
 /* -machine dumpdtb=FILE: write the tree and end the process, as QEMU does. */
