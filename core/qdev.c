@@ -4,6 +4,7 @@
 #include "core/qdev.h"
 #include "util/error.h"
 #include "util/option.h"
+#include <stdarg.h>
 
 static GHashTable *classes;      /* name -> DeviceClass* */
 static GHashTable *link_resolvers; /* kind -> LinkResolver */
@@ -510,6 +511,35 @@ DeviceState *device_find_by_id(const char *id)
     struct { const char *id; DeviceState *found; } q = {id, NULL};
     qdev_walk_all(find_by_id, &q);
     return q.found;
+}
+
+DeviceState *device_new_with_propsv(const char *type, GError **errp, va_list ap)
+{
+    DeviceState *dev = device_new(type, errp);
+    const char *key;
+
+    if (!dev) {
+        return NULL;
+    }
+    while ((key = va_arg(ap, const char *))) {
+        const char *value = va_arg(ap, const char *);
+        if (!device_set_prop(dev, key, value, errp)) {
+            device_destroy(dev);
+            return NULL;
+        }
+    }
+    return dev;
+}
+
+DeviceState *device_new_with_props(const char *type, GError **errp, ...)
+{
+    DeviceState *dev;
+    va_list ap;
+
+    va_start(ap, errp);
+    dev = device_new_with_propsv(type, errp, ap);
+    va_end(ap);
+    return dev;
 }
 
 DeviceState *device_create_simple(const char *type, BusState *bus, GError **errp)

@@ -100,28 +100,17 @@ static bool pc_cpus_init(MachineState *ms, GError **errp)
 
 static bool create_isa_device(const char *type, GError **errp, ...)
 {
-    DeviceState *dev = device_new(type, errp);
+    DeviceState *dev;
     va_list ap;
-    const char *key;
 
-    if (!dev) {
-        return false;
-    }
     va_start(ap, errp);
-    while ((key = va_arg(ap, const char *))) {
-        const char *value = va_arg(ap, const char *);
-        if (!device_set_prop(dev, key, value, errp)) {
-            va_end(ap);
-            device_destroy(dev);
-            return false;
-        }
-    }
+    dev = device_new_with_propsv(type, errp, ap);
     va_end(ap);
-    if (!device_realize(dev, bus_find("isa.0"), errp)) {
+    if (dev && !device_realize(dev, bus_find("isa.0"), errp)) {
         device_destroy(dev);
         return false;
     }
-    return true;
+    return dev != NULL;
 }
 
 static bool pc_serial_init(GError **errp)

@@ -70,23 +70,15 @@ const VirtMemMapEntry virt_memmap[VIRT_DEVICE_COUNT] = {
 static DeviceState *virt_create_device(const char *type, Chardev *chr, IrqLine *irq, GError **errp,
                                        ...)
 {
-    DeviceState *dev = device_new(type, errp);
-    const char *key;
+    DeviceState *dev;
     va_list ap;
 
+    va_start(ap, errp);
+    dev = device_new_with_propsv(type, errp, ap);
+    va_end(ap);
     if (!dev) {
         return NULL;
     }
-    va_start(ap, errp);
-    while ((key = va_arg(ap, const char *))) {
-        const char *value = va_arg(ap, const char *);
-        if (!device_set_prop(dev, key, value, errp)) {
-            va_end(ap);
-            device_destroy(dev);
-            return NULL;
-        }
-    }
-    va_end(ap);
     if (irq) {
         serial_mm_connect_irq(dev, irq);
     }

@@ -8,6 +8,7 @@
 #define CORE_QDEV_H
 
 #include "util/osdep.h"
+#include <stdarg.h>
 
 typedef struct DeviceState DeviceState;
 typedef struct BusState BusState;
@@ -135,8 +136,11 @@ bool device_realize(DeviceState *dev, BusState *bus, GError **errp);
 void device_unrealize(DeviceState *dev);
 void device_destroy(DeviceState *dev);
 void device_reset(DeviceState *dev);
-/* Create, set properties from "k=v" pairs (NULL-terminated), realize; report to errp. */
+/* Create and realize with default properties. */
 DeviceState *device_create_simple(const char *type, BusState *bus, GError **errp);
+/* Create (not realized) and set "key", "value" property pairs, NULL-terminated. */
+DeviceState *device_new_with_props(const char *type, GError **errp, ...) G_GNUC_NULL_TERMINATED;
+DeviceState *device_new_with_propsv(const char *type, GError **errp, va_list ap);
 DeviceState *device_find_by_id(const char *id);
 static inline const char *device_type(const DeviceState *dev)
 {
