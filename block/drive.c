@@ -54,6 +54,13 @@ DriveInfo *drive_get_by_id(const char *id)
     return NULL;
 }
 
+void drive_foreach(void (*fn)(DriveInfo *dinfo, void *opaque), void *opaque)
+{
+    for (guint i = 0; drives && i < drives->len; i++) {
+        fn(g_ptr_array_index(drives, i), opaque);
+    }
+}
+
 DriveInfo *drive_get_by_index(BlockInterfaceType type, int index)
 {
     for (guint i = 0; drives && i < drives->len; i++) {

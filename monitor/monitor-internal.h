@@ -144,6 +144,13 @@ void monitor_fds_close_all(Monitor *mon);
 MonCmdFunc qmp_qom_list, qmp_qom_get, qmp_qom_set;
 MonPrintFunc hmp_print_qom_list, hmp_print_qom_get;
 
+/* qmp-block.c: query-block, query-blockstats over the drives. */
+MonCmdFunc qmp_query_block, qmp_query_blockstats;
+MonPrintFunc hmp_print_block, hmp_print_blockstats;
+
+/* hmp-sendkey.c */
+MonCmdFunc hmp_sendkey;
+
 /* hmp.c */
 const MonCommand *hmp_find_command(const MonCommand *table, const char *name, size_t len);
 void hmp_print_help_line(Monitor *mon, const char *prefix, const MonCommand *cmd);

@@ -10,12 +10,18 @@
  * for the keyboard and mouse command sets, enough for firmware and Linux's
  * i8042, atkbd and psmouse drivers to probe without a timeout.
  *
- * Left out for now: key and pointer input from the host (the devices never
- * send scan codes or motion packets), typematic repeat, IntelliMouse
+ * Keys arrive through the input router (system/input.h) as set-1 keycodes
+ * and leave as the keyboard's scan code set 2 (or set 1, when the guest
+ * selected it or the controller translates).
+ *
+ * Left out for now: pointer input from the host (the mouse never sends
+ * motion packets), scan code set 3 (keys are dropped while it is selected),
+ * typematic repeat, IntelliMouse
  * protocol detection (the mouse stays a plain PS/2 mouse, ID 0x00), and
  * the A20 gate's effect on memory (the bit is kept, not applied).
  */
 #include "hw/isa/isa.h"
+#include "system/input.h"
 #include "system/main-loop.h"
 #include "util/log.h"
 
@@ -589,6 +595,83 @@ static const MemoryRegionOps i8042_cmd_ops = {
 
 /* ---- device ---- */
 
+/* ---- host key input ---- */
+
+/*
+ * Set-1 make code -> set-2 make code, for the keys of the 84-key layout and
+ * F11/F12 (the IBM PS/2 keyboard reference's table; set 2 is what the 8042's
+ * translation turns back into set 1). 0: no such key.
+ */
+static const uint8_t set1_to_set2[0x59] = {
+    [0x01] = 0x76, [0x02] = 0x16, [0x03] = 0x1e, [0x04] = 0x26, [0x05] = 0x25, [0x06] = 0x2e,
+    [0x07] = 0x36, [0x08] = 0x3d, [0x09] = 0x3e, [0x0a] = 0x46, [0x0b] = 0x45, [0x0c] = 0x4e,
+    [0x0d] = 0x55, [0x0e] = 0x66, [0x0f] = 0x0d, [0x10] = 0x15, [0x11] = 0x1d, [0x12] = 0x24,
+    [0x13] = 0x2d, [0x14] = 0x2c, [0x15] = 0x35, [0x16] = 0x3c, [0x17] = 0x43, [0x18] = 0x44,
+    [0x19] = 0x4d, [0x1a] = 0x54, [0x1b] = 0x5b, [0x1c] = 0x5a, [0x1d] = 0x14, [0x1e] = 0x1c,
+    [0x1f] = 0x1b, [0x20] = 0x23, [0x21] = 0x2b, [0x22] = 0x34, [0x23] = 0x33, [0x24] = 0x3b,
+    [0x25] = 0x42, [0x26] = 0x4b, [0x27] = 0x4c, [0x28] = 0x52, [0x29] = 0x0e, [0x2a] = 0x12,
+    [0x2b] = 0x5d, [0x2c] = 0x1a, [0x2d] = 0x22, [0x2e] = 0x21, [0x2f] = 0x2a, [0x30] = 0x32,
+    [0x31] = 0x31, [0x32] = 0x3a, [0x33] = 0x41, [0x34] = 0x49, [0x35] = 0x4a, [0x36] = 0x59,
+    [0x37] = 0x7c, [0x38] = 0x11, [0x39] = 0x29, [0x3a] = 0x58, [0x3b] = 0x05, [0x3c] = 0x06,
+    [0x3d] = 0x04, [0x3e] = 0x0c, [0x3f] = 0x03, [0x40] = 0x0b, [0x41] = 0x83, [0x42] = 0x0a,
+    [0x43] = 0x01, [0x44] = 0x09, [0x45] = 0x77, [0x46] = 0x7e, [0x47] = 0x6c, [0x48] = 0x75,
+    [0x49] = 0x7d, [0x4a] = 0x7b, [0x4b] = 0x6b, [0x4c] = 0x73, [0x4d] = 0x74, [0x4e] = 0x79,
+    [0x4f] = 0x69, [0x50] = 0x72, [0x51] = 0x7a, [0x52] = 0x70, [0x53] = 0x71, [0x57] = 0x78,
+    [0x58] = 0x07,
+};
+
+/*
+ * Extended keys (0xe0 prefix) share their set-2 code with the unprefixed key
+ * (E0 1D -> E0 14), except those with no unprefixed twin: the GUI and menu keys.
+ */
+static uint8_t i8042_ext_set2(uint8_t code)
+{
+    switch (code) {
+    case 0x5b:
+        return 0x1f; /* left GUI */
+    case 0x5c:
+        return 0x27; /* right GUI */
+    case 0x5d:
+        return 0x2f; /* menu */
+    default:
+        return code < sizeof(set1_to_set2) ? set1_to_set2[code] : 0;
+    }
+}
+
+/*
+ * A key from the host (InputKeyHandler). Set 1 breaks with the make code's
+ * bit 7; set 2 sends 0xf0 before the make code. The 8042's translation
+ * makes set 2 look like set 1, so the guest sees set 1 exactly when the
+ * keyboard speaks set 1 or the controller translates.
+ */
+static void i8042_key_event(void *opaque, int keycode, bool down)
+{
+    I8042State *s = opaque;
+    PS2Kbd *k = &s->kbd;
+    bool ext = keycode & INPUT_KEYCODE_EXTENDED;
+    uint8_t code = keycode & 0x7f, set2;
+
+    if (!k->scan_enabled || k->scancode_set == 3 || (keycode & ~0x17f)) {
+        return;
+    }
+    set2 = ext ? i8042_ext_set2(code) : (code < sizeof(set1_to_set2) ? set1_to_set2[code] : 0);
+    if (!set2) {
+        return;
+    }
+    if (ext) {
+        ps2_queue_put(&k->queue, 0xe0);
+    }
+    if (k->scancode_set == 1 || (I8042_CTR(s) & CTR_XLATE)) {
+        ps2_queue_put(&k->queue, down ? code : code | 0x80);
+    } else {
+        if (!down) {
+            ps2_queue_put(&k->queue, 0xf0);
+        }
+        ps2_queue_put(&k->queue, set2);
+    }
+    i8042_refill(s);
+}
+
 static void i8042_reset(DeviceState *dev)
 {
     I8042State *s = (I8042State *)dev;
@@ -619,6 +702,7 @@ static bool i8042_realize(DeviceState *dev, GError **errp)
     memory_region_init_io(&s->cmd_io, &i8042_cmd_ops, s, "i8042-cmd", 1);
     isa_register_ioport(&s->parent, &s->data_io, I8042_DATA_PORT);
     isa_register_ioport(&s->parent, &s->cmd_io, I8042_CMD_PORT);
+    input_set_keyboard(i8042_key_event, s);
     return true;
 }
 
@@ -626,6 +710,7 @@ static void i8042_unrealize(DeviceState *dev)
 {
     I8042State *s = (I8042State *)dev;
 
+    input_set_keyboard(NULL, NULL);
     isa_unregister_ioport(&s->parent, &s->data_io);
     isa_unregister_ioport(&s->parent, &s->cmd_io);
     memory_region_destroy(&s->data_io);

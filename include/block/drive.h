@@ -50,6 +50,8 @@ void drive_set_default_interface(BlockInterfaceType type);
 void drive_set_default_snapshot(bool on);
 
 DriveInfo *drive_get_by_id(const char *id);
+/* Call fn for every drive (-drive and -blockdev), in the order they were created. */
+void drive_foreach(void (*fn)(DriveInfo *dinfo, void *opaque), void *opaque);
 DriveInfo *drive_get_by_index(BlockInterfaceType type, int index);
 /* Largest index in use on type, or -1. */
 int drive_get_max_index(BlockInterfaceType type);
