@@ -416,6 +416,11 @@ static const CPUClass riscv_cpu_class = {
 /*
  * interrupt_request bit 0: some interrupt is pending and enabled in mie (the
  * global enables are checked by exec_interrupt, at the next TB boundary).
+ * The running code is asked to leave only when one can be taken now: an
+ * exit_request ends the vCPU's round-robin turn, and a hart that keeps an
+ * interrupt pending while it is masked (a timer handler between setting
+ * sie.STIE and rewriting stimecmp, or any sstatus write with SIE clear) would
+ * lose its turn at every CSR write and starve while the other spins.
  */
 void riscv_cpu_update_irq_request(RISCVCPU *cpu)
 {
@@ -424,7 +429,9 @@ void riscv_cpu_update_irq_request(RISCVCPU *cpu)
 
     if (pending) {
         __atomic_fetch_or(&cs->interrupt_request, 1u, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&cs->exit_request, 1, __ATOMIC_SEQ_CST);
+        if (riscv_cpu_pending_interrupt(cpu) >= 0) {
+            __atomic_store_n(&cs->exit_request, 1, __ATOMIC_SEQ_CST);
+        }
     } else {
         __atomic_fetch_and(&cs->interrupt_request, ~1u, __ATOMIC_SEQ_CST);
     }

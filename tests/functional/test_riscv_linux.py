@@ -67,9 +67,7 @@ def guest():
     return kernel, initrd
 
 
-# One hart for now: with two, Linux under the round-robin translator thread sometimes
-# never leaves the clocksource switch (multi_cpu_stop); see the closing note.
-SMP = 1
+SMP = 2
 
 
 def guest_argv(emulator, guest, append=""):
