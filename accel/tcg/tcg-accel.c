@@ -218,9 +218,19 @@ static bool tcg_vcpu_create(CPUState *cpu, GError **errp)
     return true;
 }
 
+/*
+ * A vCPU that is not running was kicked (an IPI, a timer): end the running one's
+ * turn too, so the kicked one runs now instead of after a whole slice. Harts that
+ * wait for each other (IPIs, remote fences, stop_machine) then meet in microseconds.
+ */
 static void tcg_kick(CPUState *cpu)
 {
+    CPUState *running = __atomic_load_n(&rr_current, __ATOMIC_ACQUIRE);
+
     __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_SEQ_CST);
+    if (running && running != cpu) {
+        __atomic_store_n(&running->exit_request, 1, __ATOMIC_SEQ_CST);
+    }
     cpu_state_changed();
 }
 
