@@ -58,7 +58,7 @@ const void *helper_lookup_tb_ptr(void *env)
     /* Every indirect jump comes here: the jump cache's hit path inline, no frame. */
     tb = tb_lookup_cached(cpu, pc, flags);
     if (unlikely(!tb)) {
-        tb = tb_lookup(cpu, pc, flags, false);
+        tb = tb_lookup_slow(cpu, pc, flags, false);
         if (!tb) {
             return NULL;
         }

@@ -71,6 +71,8 @@ static inline TranslationBlock *tb_lookup_cached(CPUState *cpu, uint64_t pc, uin
 void tcg_runtime_init(const TCGBackend *backend, GError **errp);
 /* Find or translate the TB for (pc, flags). Called without the big lock. */
 TranslationBlock *tb_lookup(CPUState *cpu, uint64_t pc, uint64_t flags, bool translate);
+/* The same after a jump-cache miss: the global hash, then translation. */
+TranslationBlock *tb_lookup_slow(CPUState *cpu, uint64_t pc, uint64_t flags, bool translate);
 void tb_add_jump(TranslationBlock *tb, int n, TranslationBlock *dest);
 /* Guest restore: map a host return address to the guest instruction; false if not ours. */
 bool cpu_restore_state(CPUState *cpu, uintptr_t retaddr);

@@ -427,19 +427,11 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, uint64_t pc, uint64_t flags,
     return tb;
 }
 
-TranslationBlock *tb_lookup(CPUState *cpu, uint64_t pc, uint64_t flags, bool translate)
+TranslationBlock *tb_lookup_slow(CPUState *cpu, uint64_t pc, uint64_t flags, bool translate)
 {
-    AccelCPUState *acs = cpu->accel;
-    unsigned h = tb_jmp_cache_hash(pc);
-    TranslationBlock *tb = acs->jmp_cache[h];
-    uint64_t phys_pc;
+    uint64_t phys_pc = get_page_addr_code(cpu, pc, NULL, !translate);
+    TranslationBlock *tb;
 
-    tcg_stats.tb_lookups++;
-    if (likely(tb && tb->pc == pc && tb->flags == flags && !tb->invalid)) {
-        tcg_stats.jmp_cache_hits++;
-        return tb;
-    }
-    phys_pc = get_page_addr_code(cpu, pc, NULL, !translate);
     if (phys_pc == (uint64_t)-1) {
         return NULL; /* no translation yet (lookup_and_goto_ptr must not fault) */
     }
@@ -450,8 +442,45 @@ TranslationBlock *tb_lookup(CPUState *cpu, uint64_t pc, uint64_t flags, bool tra
         }
         tb = tb_gen_code(cpu, pc, flags, phys_pc);
     }
-    acs->jmp_cache[h] = tb;
+    cpu->accel->jmp_cache[tb_jmp_cache_hash(pc)] = tb;
     return tb;
+}
+
+TranslationBlock *tb_lookup(CPUState *cpu, uint64_t pc, uint64_t flags, bool translate)
+{
+    TranslationBlock *tb = tb_lookup_cached(cpu, pc, flags);
+
+    tcg_stats.tb_lookups++;
+    if (likely(tb)) {
+        tcg_stats.jmp_cache_hits++;
+        return tb;
+    }
+    return tb_lookup_slow(cpu, pc, flags, translate);
+}
+
+/*
+ * The TB whose host code contains rx offset off. TBs are appended in code-buffer
+ * order (the array is emptied when the buffer is), so a binary search finds it:
+ * every guest exception raised from generated code comes through here.
+ */
+static TranslationBlock *tb_find_by_host_offset(uintptr_t off)
+{
+    guint lo = 0, hi = tbc.all_tbs->len;
+
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        TranslationBlock *tb = g_ptr_array_index(tbc.all_tbs, mid);
+        uintptr_t start = (uintptr_t)tb->tc_ptr - (uintptr_t)tbc.rx;
+
+        if (off < start) {
+            hi = mid;
+        } else if (off >= start + tb->tc_size) {
+            lo = mid + 1;
+        } else {
+            return tb;
+        }
+    }
+    return NULL;
 }
 
 bool cpu_restore_state(CPUState *cpu, uintptr_t retaddr)
@@ -460,12 +489,10 @@ bool cpu_restore_state(CPUState *cpu, uintptr_t retaddr)
 
     if (retaddr >= (uintptr_t)tbc.rx && retaddr < (uintptr_t)tbc.rx + tbc.used) {
         uintptr_t off = retaddr - (uintptr_t)tbc.rx;
-        for (guint i = 0; i < tbc.all_tbs->len; i++) {
-            TranslationBlock *tb = g_ptr_array_index(tbc.all_tbs, i);
+        TranslationBlock *tb = tb_find_by_host_offset(off);
+
+        if (tb) {
             uintptr_t start = (uintptr_t)tb->tc_ptr - (uintptr_t)tbc.rx;
-            if (off < start || off >= start + tb->tc_size) {
-                continue;
-            }
             /* The instruction whose code contains retaddr - 1 (the call). */
             for (int k = 0; k < tb->icount; k++) {
                 if (off - start <= tb->insn_host_end[k]) {
