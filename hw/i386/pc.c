@@ -7,6 +7,7 @@
  */
 #include "hw/i386/pc.h"
 #include "hw/core/loader.h"
+#include "hw/core/reset.h"
 #include "hw/isa/isa.h"
 #include "hw/pci/i440fx.h"
 #include "hw/rtc/mc146818rtc.h"
@@ -263,13 +264,8 @@ static bool pc_init(MachineState *ms, GError **errp)
 static void pc_reset(MachineState *ms)
 {
     PCBoard *pc = ms->board;
-    const AccelOps *accel = current_accel();
 
-    qdev_reset_all();
-    rom_reset();
-    if (accel->reset_vm) {
-        accel->reset_vm();
-    }
+    machine_reset_devices();
     for (int i = 0; i < cpu_count; i++) {
         X86CPU *cpu = X86_CPU(cpus[i]);
 

@@ -6,6 +6,9 @@
  */
 #include "hw/riscv/boot.h"
 #include "hw/core/loader.h"
+#include "accel/accel.h"
+#include "core/machine.h"
+#include "target/riscv/cpu.h"
 #include "util/error.h"
 #include <elf.h>
 
@@ -252,4 +255,32 @@ bool riscv_place_fdt(uint64_t ram_base, uint64_t ram_size, uint64_t fdt_size, ui
     }
     *addr = at;
     return true;
+}
+
+bool riscv_harts_create(MachineState *ms, GError **errp)
+{
+    for (unsigned i = 0; i < ms->smp.cpus; i++) {
+        if (!riscv_cpu_new(i, i, ms->cpu_type, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool riscv_harts_start(GError **errp)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        if (!current_accel()->vcpu_create(cpus[i], errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void riscv_hart_enter_bare_metal(RISCVCPU *cpu, uint64_t entry, uint64_t fdt_addr)
+{
+    cpu->pc = entry;
+    cpu->priv = PRV_M;
+    cpu->gpr[10] = cpu->mhartid;
+    cpu->gpr[11] = fdt_addr;
 }

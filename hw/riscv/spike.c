@@ -16,12 +16,12 @@
  * (they have no symbol table to find tohost in), QEMU's htif base/size
  * override for symbol-less images, and more than one socket.
  */
-#include "accel/accel.h"
 #include "chardev/char.h"
 #include "core/machine.h"
 #include "core/qdev.h"
 #include "hw/char/htif.h"
 #include "hw/core/loader.h"
+#include "hw/core/reset.h"
 #include "hw/intc/riscv_aclint.h"
 #include "hw/riscv/boot.h"
 #include "system/memory.h"
@@ -172,7 +172,6 @@ static bool spike_build_fdt(SpikeBoard *b, MachineState *ms, GError **errp)
 static bool spike_init(MachineState *ms, GError **errp)
 {
     SpikeBoard *b = g_new0(SpikeBoard, 1);
-    const AccelOps *accel = current_accel();
     const char *fw = ms->firmware;
 
     ms->board = b;
@@ -187,10 +186,8 @@ static bool spike_init(MachineState *ms, GError **errp)
         return false;
     }
     memory_region_add_subregion(get_system_memory(), SPIKE_DRAM_BASE, &b->ram);
-    for (unsigned i = 0; i < ms->smp.cpus; i++) {
-        if (!riscv_cpu_new(i, i, ms->cpu_type, errp)) {
-            return false;
-        }
+    if (!riscv_harts_create(ms, errp)) {
+        return false;
     }
     if (!riscv_aclint_create(SPIKE_CLINT_BASE, 0, ms->smp.cpus, SPIKE_TIMEBASE_FREQ, errp) ||
         !spike_load_program(b, ms, errp) || !spike_build_fdt(b, ms, errp)) {
@@ -201,34 +198,20 @@ static bool spike_init(MachineState *ms, GError **errp)
         return false;
     }
     rom_add_blob("fdt", b->fdt, fdt_totalsize(b->fdt), b->fdt_addr);
-    for (int i = 0; i < cpu_count; i++) {
-        if (!accel->vcpu_create(cpus[i], errp)) {
-            return false;
-        }
-    }
-    return true;
+    return riscv_harts_start(errp);
 }
 
 static void spike_reset(MachineState *ms)
 {
     SpikeBoard *b = ms->board;
-    const AccelOps *accel = current_accel();
 
-    qdev_reset_all();
-    rom_reset();
-    if (accel->reset_vm) {
-        accel->reset_vm();
-    }
+    machine_reset_devices();
     for (int i = 0; i < cpu_count; i++) {
         RISCVCPU *cpu = RISCV_CPU(cpus[i]);
 
-        /* What QEMU's reset vector does with -bios none: a0 = hart id, a1 = fdt, M-mode. */
         cpu->reset_pc = b->entry;
         cpus[i]->cc->reset(cpus[i]);
-        cpu->pc = b->entry;
-        cpu->priv = PRV_M;
-        cpu->gpr[10] = cpu->mhartid;
-        cpu->gpr[11] = b->fdt_addr;
+        riscv_hart_enter_bare_metal(cpu, b->entry, b->fdt_addr);
         cpu_synchronize_post_reset(cpus[i]);
     }
 }

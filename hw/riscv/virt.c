@@ -27,10 +27,10 @@
  * Not yet here: virtio-mmio, PCIe, flash and fw_cfg.
  */
 #include "hw/riscv/virt.h"
-#include "accel/accel.h"
 #include "chardev/char.h"
 #include "core/qdev.h"
 #include "hw/core/loader.h"
+#include "hw/core/reset.h"
 #include "hw/char/serial.h"
 #include "hw/intc/riscv_aclint.h"
 #include "hw/intc/sifive_plic.h"
@@ -474,17 +474,14 @@ static bool virt_set_option(MachineState *ms, const char *key, const char *value
 static bool virt_init(MachineState *ms, GError **errp)
 {
     VirtBoard *b = virt_board(ms);
-    const AccelOps *accel = current_accel();
 
     if (!memory_region_init_ram(&b->ram, "riscv_virt_board.ram", ms->ram_size, errp)) {
         return false;
     }
     memory_region_add_subregion(get_system_memory(), virt_memmap[VIRT_DRAM].base, &b->ram);
 
-    for (unsigned i = 0; i < ms->smp.cpus; i++) {
-        if (!riscv_cpu_new(i, i, ms->cpu_type, errp)) {
-            return false;
-        }
+    if (!riscv_harts_create(ms, errp)) {
+        return false;
     }
     if (!virt_devices_init(b, ms, errp) || !virt_load_images(b, ms, errp) ||
         !virt_build_fdt(b, ms, errp)) {
@@ -498,27 +495,14 @@ static bool virt_init(MachineState *ms, GError **errp)
         return false;
     }
     rom_add_blob("fdt", b->fdt, fdt_totalsize(b->fdt), b->fdt_addr);
-    if (!virt_setup_mrom(b, errp)) {
-        return false;
-    }
-    for (int i = 0; i < cpu_count; i++) {
-        if (!accel->vcpu_create(cpus[i], errp)) {
-            return false;
-        }
-    }
-    return true;
+    return virt_setup_mrom(b, errp) && riscv_harts_start(errp);
 }
 
 static void virt_reset(MachineState *ms)
 {
     VirtBoard *b = ms->board;
-    const AccelOps *accel = current_accel();
 
-    qdev_reset_all();
-    rom_reset();
-    if (accel->reset_vm) {
-        accel->reset_vm();
-    }
+    machine_reset_devices();
     for (int i = 0; i < cpu_count; i++) {
         RISCVCPU *cpu = RISCV_CPU(cpus[i]);
 
@@ -526,11 +510,7 @@ static void virt_reset(MachineState *ms)
         cpu->reset_pc = b->firmware ? virt_memmap[VIRT_MROM].base : b->entry;
         cpus[i]->cc->reset(cpus[i]);
         if (!b->firmware) {
-            /* -bios none hand-over (what QEMU's reset vector does): a0 = hart id, a1 = fdt. */
-            cpu->pc = b->entry;
-            cpu->priv = PRV_M;
-            cpu->gpr[10] = cpu->mhartid;
-            cpu->gpr[11] = b->fdt_addr;
+            riscv_hart_enter_bare_metal(cpu, b->entry, b->fdt_addr);
         }
         cpu_synchronize_post_reset(cpus[i]);
     }

@@ -69,4 +69,14 @@ void *riscv_reset_vector_blob(uint64_t start_addr, uint64_t fdt_addr, uint64_t n
 bool riscv_place_fdt(uint64_t ram_base, uint64_t ram_size, uint64_t fdt_size, uint64_t *addr,
                      GError **errp);
 
+typedef struct MachineState MachineState;
+typedef struct RISCVCPU RISCVCPU;
+
+/* One hart per -smp CPU, hart id = index, of the machine's CPU model. */
+bool riscv_harts_create(MachineState *ms, GError **errp);
+/* Hand every hart to the accelerator (last step of a board's init). */
+bool riscv_harts_start(GError **errp);
+/* What QEMU's reset vector does for -bios none: M-mode at entry, a0 = hart id, a1 = fdt. */
+void riscv_hart_enter_bare_metal(RISCVCPU *cpu, uint64_t entry, uint64_t fdt_addr);
+
 #endif
