@@ -5,6 +5,8 @@ import subprocess
 
 import pytest
 
+from mimic_env import kvm_usable
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MIMIC = os.environ.get("MIMIC_SYSTEM_X86_64", os.path.join(REPO, "build", "mimic-system-x86_64"))
 PROGRAMS = os.environ.get("MIMIC_X86_TESTS", os.path.join(REPO, "build", "tests", "x86"))
@@ -89,7 +91,8 @@ def test_bad_option_gives_message_and_status_1(args, expect):
 def test_kernel_that_is_not_bootable(tmp_path):
     junk = tmp_path / "junk.bin"
     junk.write_bytes(os.urandom(64 * 1024))
+    if not kvm_usable():
+        pytest.skip("/dev/kvm is not usable: the machine is never built")
     r = run("-kernel", str(junk), "-accel", "kvm")
     assert r.returncode == 1
-    # Either the accelerator is refused (no usable /dev/kvm) or the image is.
-    assert "neither a Linux bzImage nor a Multiboot image" in r.stderr or "kvm" in r.stderr
+    assert "neither a Linux bzImage nor a Multiboot image" in r.stderr, r.stderr

@@ -156,7 +156,7 @@ def test_info_tables(guest):
 
 def test_bad_command_is_an_error_not_a_crash(guest):
     assert "unknown command" in guest.hmp("frobnicate now")
-    assert guest.hmp("xp /4zz 0").strip()
+    assert "invalid format" in guest.hmp("xp /4zz 0")
     assert "VM status: running" in guest.hmp("info status")
 
 
@@ -191,4 +191,4 @@ def test_nographic_mux_switches_to_monitor_and_back():
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
-    assert child.exitstatus == 0 or child.signalstatus is None
+    assert child.exitstatus == 0, (child.exitstatus, child.signalstatus)

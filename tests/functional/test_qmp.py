@@ -360,7 +360,7 @@ def test_system_wakeup_without_suspend_is_an_error(qmp):
 
 def test_inject_nmi(qmp, guest):
     r = qmp.cmd("inject-nmi")
-    assert r == {"return": {}} or r["error"]["class"] == "GenericError", r
+    assert r == {"return": {}}, r
     assert guest.proc.poll() is None
 
 
