@@ -183,7 +183,7 @@ static void virtqueue_reset_one(VirtQueue *vq)
     vq->num = vq->num_max;
     vq->ready = false;
     vq->desc = vq->avail = vq->used = 0;
-    vq->last_avail_idx = vq->used_idx = 0;
+    vq->last_avail_idx = vq->shadow_avail_idx = vq->used_idx = 0;
     vq->signalled_used = 0;
     vq->signalled_used_valid = false;
     vq->notification = true;
@@ -340,7 +340,7 @@ void virtio_queue_set_ready(VirtIODevice *vdev, unsigned n, bool ready)
                      vq->desc, vq->avail, vq->used, num);
         return;
     }
-    vq->last_avail_idx = 0;
+    vq->last_avail_idx = vq->shadow_avail_idx = 0;
     vq->used_idx = 0;
     vq->signalled_used_valid = false;
     vq->inuse = 0;
@@ -371,7 +371,13 @@ bool virtio_queue_empty(VirtQueue *vq)
 {
     uint16_t idx;
 
-    if (!vq->ready || vq->vdev->broken || !vring_avail_idx(vq, &idx)) {
+    if (!vq->ready || vq->vdev->broken) {
+        return true;
+    }
+    if (vq->shadow_avail_idx != vq->last_avail_idx) {
+        return false;
+    }
+    if (!vring_avail_idx(vq, &idx)) {
         return true;
     }
     return idx == vq->last_avail_idx;
@@ -610,19 +616,26 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq)
     uint16_t avail_idx, head;
     size_t sz;
 
-    if (!vq->ready || vdev->broken || !vring_avail_idx(vq, &avail_idx)) {
+    if (!vq->ready || vdev->broken) {
         return NULL;
     }
-    if ((uint16_t)(avail_idx - vq->last_avail_idx) > vq->num) {
-        virtio_error(vdev, "queue %u: driver moved the available index from %u to %u "
-                     "(queue size %u)", vq->index, vq->last_avail_idx, avail_idx, vq->num);
-        return NULL;
+    /* Entries seen at the last read of the driver's index need no new read. */
+    if (vq->shadow_avail_idx == vq->last_avail_idx) {
+        if (!vring_avail_idx(vq, &avail_idx)) {
+            return NULL;
+        }
+        if ((uint16_t)(avail_idx - vq->last_avail_idx) > vq->num) {
+            virtio_error(vdev, "queue %u: driver moved the available index from %u to %u "
+                         "(queue size %u)", vq->index, vq->last_avail_idx, avail_idx, vq->num);
+            return NULL;
+        }
+        vq->shadow_avail_idx = avail_idx;
+        if (avail_idx == vq->last_avail_idx) {
+            return NULL;
+        }
+        /* Read the ring entry only after the index that published it (§2.7.13.3). */
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
     }
-    if (avail_idx == vq->last_avail_idx) {
-        return NULL;
-    }
-    /* Read the ring entry only after the index that published it (§2.7.13.3). */
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (!vring_lduw(vq, avail_ring_addr(vq, vq->last_avail_idx % vq->num), &head)) {
         return NULL;
     }

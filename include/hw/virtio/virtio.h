@@ -125,6 +125,7 @@ struct VirtQueue {
     uint64_t avail;
     uint64_t used;
     uint16_t last_avail_idx; /* next avail entry to pop */
+    uint16_t shadow_avail_idx; /* the driver's avail index as last read from the ring */
     uint16_t used_idx;       /* shadow of used->idx */
     uint16_t signalled_used; /* used->idx when we last interrupted (event idx) */
     bool signalled_used_valid;
