@@ -125,10 +125,6 @@ void tb_flush_everything(void)
     tcg_stats.flushes++;
 }
 
-void tb_flush_all(CPUState *cpu)
-{
-    /* fence.i: with precise invalidation on writes, nothing stale can remain. */
-}
 
 static TranslationBlock *hash_find(uint64_t phys_pc, uint64_t pc, uint64_t flags)
 {

@@ -129,12 +129,6 @@ uint64_t helper_sfence_vma(void *env, uint64_t addr, uint64_t all, uint64_t insn
     return 0;
 }
 
-uint64_t helper_fence_i(void *env)
-{
-    tb_flush_all(&((RISCVCPU *)env)->parent);
-    return 0;
-}
-
 /* ---- M extension: division (unprivileged spec §7.2, table 7.1) ---- */
 
 uint64_t helper_div(void *env, uint64_t a, uint64_t b)

@@ -81,8 +81,6 @@ void cpu_raise_exception(CPUState *cpu, int excp, uintptr_t retaddr) __attribute
 /* Softmmu flushes (target calls on sfence.vma, satp writes, mode changes). */
 void tlb_flush(CPUState *cpu);
 void tlb_flush_page(CPUState *cpu, uint64_t vaddr);
-/* fence.i and friends: forget translated code (cheap when nothing changed). */
-void tb_flush_all(CPUState *cpu);
 
 /* Guest memory access from helpers (through the TLB; may raise). */
 uint64_t cpu_ld_mmu(CPUState *cpu, uint64_t addr, unsigned memop, int mmu_idx, uintptr_t retaddr);
