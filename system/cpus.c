@@ -61,6 +61,14 @@ bool cpus_all_stopped(void)
 
 void cpus_pause_all(void)
 {
+    cpus_request_stop();
+    while (!cpus_all_stopped()) {
+        g_cond_wait(&cpu_cond, bql_mutex());
+    }
+}
+
+void cpus_request_stop(void)
+{
     const AccelOps *accel = current_accel();
 
     for (int i = 0; i < cpu_count; i++) {
@@ -68,9 +76,6 @@ void cpus_pause_all(void)
         if (accel && cpus[i]->created) {
             accel->kick(cpus[i]);
         }
-    }
-    while (!cpus_all_stopped()) {
-        g_cond_wait(&cpu_cond, bql_mutex());
     }
 }
 

@@ -133,6 +133,9 @@ const char *shutdown_cause_name(ShutdownCause cause)
 void system_shutdown_request(ShutdownCause cause)
 {
     __atomic_store_n(&shutdown_requested, cause, __ATOMIC_RELEASE);
+    if (cause == SHUTDOWN_CAUSE_GUEST_SHUTDOWN || cause == SHUTDOWN_CAUSE_GUEST_PANIC) {
+        cpus_request_stop(); /* the guest asked: it must not run on while we act */
+    }
     main_loop_wakeup();
 }
 
@@ -145,6 +148,7 @@ void system_reset_request(ShutdownCause cause)
 void system_exit_request(int status)
 {
     __atomic_store_n(&exit_status_requested, status, __ATOMIC_RELEASE);
+    cpus_request_stop();
     main_loop_wakeup();
 }
 

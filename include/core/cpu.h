@@ -170,6 +170,8 @@ void cpu_wait_state_change(void);
 /* Main-loop side (big lock held). */
 void cpus_pause_all(void);
 void cpus_resume_all(void);
+/* Ask every vCPU to stop at its next exit without waiting (from a vCPU thread too). */
+void cpus_request_stop(void);
 bool cpus_all_stopped(void);
 void cpus_stop_threads(void);
 

@@ -32,7 +32,10 @@ typedef enum ShutdownCause {
 
 const char *shutdown_cause_name(ShutdownCause cause);
 
-/* Callable from any thread. */
+/*
+ * Callable from any thread; guest-initiated shutdowns and exits also stop the
+ * vCPUs at once (callers then hold the big lock, as device handlers do).
+ */
 void system_shutdown_request(ShutdownCause cause);
 void system_reset_request(ShutdownCause cause);
 /* End the process with this status once the main loop sees it (isa-debug-exit). */
