@@ -118,6 +118,21 @@ static bool all_exit(void)
     return true;
 }
 
+/*
+ * Checked under the big lock right before sleeping: a vCPU that ran this round
+ * may have woken another (an IPI) just before halting itself, and that wake-up's
+ * broadcast came before anyone waited.
+ */
+static bool any_cpu_has_work(void)
+{
+    for (int i = 0; i < cpu_count; i++) {
+        if (!cpus[i]->halted || cpus[i]->cc->tcg_ops->has_work(cpus[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Park every vCPU while a stop is requested (the pause protocol of system/cpus.c). */
 static void rr_wait_while_stopped(void)
 {
@@ -174,7 +189,7 @@ static gpointer tcg_rr_thread(gpointer opaque)
             }
             ran |= r != EXCP_HALTED;
         }
-        if (!ran && !any_stop_requested()) {
+        if (!ran && !any_stop_requested() && !any_cpu_has_work()) {
             cpu_wait_state_change(); /* every vCPU is halted: sleep until an interrupt */
         }
     }
