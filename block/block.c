@@ -11,12 +11,14 @@
  */
 #include "block/block_int.h"
 #include "util/error.h"
+#include "util/option.h"
 #include <libgen.h>
 
 static BlockDriver *const block_drivers[] = {
     &bdrv_driver_file,
     &bdrv_driver_raw,
     &bdrv_driver_qcow2,
+    &bdrv_driver_luks,
 };
 
 BlockDriver *bdrv_find_format(const char *name)
@@ -90,6 +92,53 @@ bool bdrv_parse_cache_mode(const char *mode, int *flags, bool *writethrough, GEr
     return true;
 }
 
+bool bdrv_parse_aio(const char *mode, int *flags, GError **errp)
+{
+    *flags &= ~(BDRV_O_NATIVE_AIO | BDRV_O_IO_URING);
+    if (!strcmp(mode, "native")) {
+        *flags |= BDRV_O_NATIVE_AIO;
+    } else if (!strcmp(mode, "io_uring")) {
+        *flags |= BDRV_O_IO_URING;
+    } else if (strcmp(mode, "threads") != 0) {
+        error_setg(errp, "Invalid aio option '%s'; use threads, native or io_uring", mode);
+        return false;
+    }
+    return true;
+}
+
+const char *bdrv_take_key_secret(KeyValList *kv)
+{
+    const char *qcow2_key = keyval_take(kv, "encrypt.key-secret");
+    const char *luks_key = keyval_take(kv, "key-secret");
+    return qcow2_key ? qcow2_key : luks_key;
+}
+
+KeyValList *bdrv_parse_image_opts(const char *spec, const char **filename, BlockOpenOptions *o,
+                                  GError **errp)
+{
+    KeyValList *kv = keyval_parse("--image-opts", spec, NULL, errp);
+    if (!kv) {
+        return NULL;
+    }
+    const char *file_driver = keyval_take(kv, "file.driver");
+    o->format = keyval_take(kv, "driver");
+    o->key_secret = bdrv_take_key_secret(kv);
+    *filename = keyval_take(kv, "file.filename");
+    if (!keyval_take_size(kv, "l2-cache-size", 0, &o->l2_cache_size, errp) ||
+        !keyval_check_all_used(kv, "driver, file.driver, file.filename, encrypt.key-secret, "
+                                   "key-secret, l2-cache-size", errp)) {
+        keyval_free(kv);
+        return NULL;
+    }
+    if (!o->format || !*filename || (file_driver && strcmp(file_driver, "file") != 0)) {
+        error_setg(errp, "--image-opts %s: needs driver= and file.filename= (file.driver=file)",
+                   spec);
+        keyval_free(kv);
+        return NULL;
+    }
+    return kv;
+}
+
 char *bdrv_path_combine(const char *base_filename, const char *name)
 {
     if (name[0] == '/' || strstr(name, "://")) {
@@ -119,7 +168,6 @@ static const char *probe_foreign_format(const uint8_t *buf, int len)
         { "# Disk DescriptorFile", 21, 0, "vmdk" },
         { "vhdxfile", 8, 0, "vhdx" },
         { "conectix", 8, 0, "vpc" },
-        { "LUKS\xba\xbe", 6, 0, "luks" },
         { "WithoutFreeSpace", 16, 0, "dmg" },
         { "QED\0", 4, 0, "qed" },
         { "\x7f\x10\xda\xbe", 4, 64, "vdi" },
@@ -164,7 +212,7 @@ static BlockDriverState *bdrv_new(BlockDriver *drv, const char *filename)
     bs->drv = drv;
     bs->refcnt = 1;
     bs->request_alignment = 1;
-    g_mutex_init(&bs->stats_lock);
+    g_mutex_init(&bs->rmw_lock);
     g_strlcpy(bs->filename, filename, sizeof(bs->filename));
     if (drv->instance_size) {
         bs->opaque = g_malloc0(drv->instance_size);
@@ -174,7 +222,7 @@ static BlockDriverState *bdrv_new(BlockDriver *drv, const char *filename)
 
 static void bdrv_free(BlockDriverState *bs)
 {
-    g_mutex_clear(&bs->stats_lock);
+    g_mutex_clear(&bs->rmw_lock);
     g_free(bs->opaque);
     g_free(bs);
 }
@@ -406,17 +454,39 @@ static int bdrv_check_request(BlockDriverState *bs, int64_t offset, int64_t byte
     return 0;
 }
 
-static void bdrv_account(BlockDriverState *bs, bool write, int64_t bytes)
+static bool bdrv_is_unaligned(BlockDriverState *bs, int64_t offset, int64_t bytes)
 {
-    g_mutex_lock(&bs->stats_lock);
-    if (write) {
-        bs->stats.wr_bytes += bytes;
-        bs->stats.wr_ops++;
-    } else {
-        bs->stats.rd_bytes += bytes;
-        bs->stats.rd_ops++;
+    int64_t align = bs->sector_alignment;
+    return align > 1 && ((offset | bytes) & (align - 1));
+}
+
+/* A request on partial sectors, widened to whole ones: read them, patch, write back. */
+static int bdrv_rw_widened(BlockDriverState *bs, bool write, int64_t offset, int64_t bytes,
+                           IOVector *qiov, int flags)
+{
+    int64_t align = bs->sector_alignment;
+    int64_t start = ROUND_DOWN(offset, align);
+    size_t len = ROUND_UP(offset + bytes, align) - start;
+    g_autofree uint8_t *buf = g_try_malloc(len);
+    if (!buf) {
+        return -ENOMEM;
     }
-    g_mutex_unlock(&bs->stats_lock);
+    IOVector whole;
+    iovec_init_buf(&whole, buf, len);
+    if (write) {
+        g_mutex_lock(&bs->rmw_lock);
+    }
+    int ret = bs->drv->preadv(bs, start, len, &whole, 0);
+    if (ret == 0 && !write) {
+        iovec_from_buf(qiov, 0, buf + (offset - start), bytes);
+    } else if (ret == 0) {
+        iovec_to_buf(qiov, 0, buf + (offset - start), bytes);
+        ret = bs->drv->pwritev(bs, start, len, &whole, flags);
+    }
+    if (write) {
+        g_mutex_unlock(&bs->rmw_lock);
+    }
+    return ret;
 }
 
 int bdrv_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes, IOVector *qiov, int flags)
@@ -428,7 +498,9 @@ int bdrv_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes, IOVector *q
     if (bytes == 0) {
         return 0;
     }
-    bdrv_account(bs, false, bytes);
+    if (bdrv_is_unaligned(bs, offset, bytes)) {
+        return bdrv_rw_widened(bs, false, offset, bytes, qiov, flags);
+    }
     return bs->drv->preadv(bs, offset, bytes, qiov, flags);
 }
 
@@ -460,7 +532,9 @@ int bdrv_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes, IOVector *
             return -EPERM;
         }
     }
-    bdrv_account(bs, true, bytes);
+    if (bdrv_is_unaligned(bs, offset, bytes)) {
+        return bdrv_rw_widened(bs, true, offset, bytes, qiov, flags);
+    }
     return bs->drv->pwritev(bs, offset, bytes, qiov, flags);
 }
 
@@ -499,7 +573,6 @@ int bdrv_pwritev_compressed(BlockDriverState *bs, int64_t offset, int64_t bytes,
     if (!bs->drv->pwritev_compressed) {
         return -ENOTSUP;
     }
-    bdrv_account(bs, true, bytes);
     return bs->drv->pwritev_compressed(bs, offset, bytes, qiov);
 }
 
@@ -554,17 +627,11 @@ int bdrv_pdiscard(BlockDriverState *bs, int64_t offset, int64_t bytes)
     if (!bs->drv->pdiscard || bytes == 0) {
         return 0;
     }
-    g_mutex_lock(&bs->stats_lock);
-    bs->stats.discard_ops++;
-    g_mutex_unlock(&bs->stats_lock);
     return bs->drv->pdiscard(bs, offset, bytes);
 }
 
 int bdrv_flush(BlockDriverState *bs)
 {
-    g_mutex_lock(&bs->stats_lock);
-    bs->stats.flush_ops++;
-    g_mutex_unlock(&bs->stats_lock);
     if (bs->drv->flush) {
         return bs->drv->flush(bs);
     }
@@ -718,6 +785,16 @@ int bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 ImageInfoSpecific *bdrv_get_specific_info(BlockDriverState *bs)
 {
     return bs->drv->get_specific_info ? bs->drv->get_specific_info(bs) : NULL;
+}
+
+ImageInfoSpecific *bdrv_new_specific_info(const char *type)
+{
+    ImageInfoSpecific *info = g_new0(ImageInfoSpecific, 1);
+    info->type = type;
+    info->keys = g_ptr_array_new_with_free_func(g_free);
+    info->values = g_ptr_array_new_with_free_func(g_free);
+    info->human = g_ptr_array_new_with_free_func(g_free);
+    return info;
 }
 
 void image_info_specific_add(ImageInfoSpecific *info, const char *key, const char *human,

@@ -6,9 +6,8 @@
  * temporary qcow2 overlay that is deleted at once (the open file keeps it
  * alive until exit), and the image format is probed when format= is absent.
  *
- * Left out: if=scsi|sd|pflash|mtd|floppy, aio=native|io_uring (the block
- * layer's worker pool serves aio=threads), werror/rerror policies other than
- * report, and -blockdev node graphs deeper than format-over-file.
+ * Left out: if=scsi|sd|mtd|floppy, and -blockdev node graphs deeper than
+ * format-over-file.
  */
 #include "block/drive.h"
 #include "util/error.h"
@@ -30,12 +29,33 @@ typedef struct FileNode {
 } FileNode;
 
 static const char *const if_names[IF_COUNT] = {
-    [IF_NONE] = "none", [IF_IDE] = "ide", [IF_VIRTIO] = "virtio",
+    [IF_NONE] = "none", [IF_IDE] = "ide", [IF_VIRTIO] = "virtio", [IF_PFLASH] = "pflash",
 };
 
 void drive_set_default_interface(BlockInterfaceType type)
 {
     default_interface = type;
+}
+
+static BlockInterfaceType drive_interface_by_name(const char *name)
+{
+    BlockInterfaceType type;
+
+    for (type = 0; type < IF_COUNT && strcmp(if_names[type], name) != 0; type++) {
+    }
+    return type;
+}
+
+bool drive_set_default_interface_name(const char *name, GError **errp)
+{
+    BlockInterfaceType type = drive_interface_by_name(name);
+
+    if (type == IF_COUNT) {
+        error_setg(errp, "unknown block interface '%s'", name);
+        return false;
+    }
+    default_interface = type;
+    return true;
 }
 
 void drive_set_default_snapshot(bool on)
@@ -191,6 +211,8 @@ static DriveInfo *drive_register(const char *id, BlockInterfaceType type, int in
     d->blk = blk;
     d->filename = g_strdup(filename);
     d->read_only = read_only;
+    d->werror = BLOCKDEV_ON_ERROR_ENOSPC;
+    d->rerror = BLOCKDEV_ON_ERROR_REPORT;
     if (!drives) {
         drives = g_ptr_array_new();
     }
@@ -250,15 +272,19 @@ static BlockBackend *drive_open_snapshot(const char *file, const char *format, i
 
 bool drive_add_from_spec(const char *spec, GError **errp)
 {
-    static const char accepted[] = "file, format, if, id, index, media, readonly, cache, "
-                                   "snapshot, discard, aio, serial, werror, rerror";
+    static const char accepted[] = "file, format, if, id, index, unit, media, readonly, cache, "
+                                   "snapshot, discard, aio, serial, werror, rerror, "
+                                   "encrypt.key-secret, key-secret";
     g_autoptr(KeyValList) kv = keyval_parse("-drive", spec, NULL, errp);
-    const char *file, *format, *ifname, *id, *media, *cache, *discard, *aio, *serial, *err_pol;
+    const char *file, *format, *ifname, *id, *media, *cache, *discard, *aio, *serial;
+    const char *werror, *rerror;
+    BlockdevOnError on_werror = BLOCKDEV_ON_ERROR_ENOSPC; /* QEMU's defaults */
+    BlockdevOnError on_rerror = BLOCKDEV_ON_ERROR_REPORT;
     g_autofree char *auto_id = NULL;
     BlockInterfaceType type = IF_NONE;
     BlockOpenOptions o = {0};
     bool read_only, snapshot, writethrough = false, cdrom = false;
-    uint64_t index;
+    uint64_t index, unit;
     int flags = 0;
     BlockBackend *blk;
     DriveInfo *d;
@@ -275,29 +301,38 @@ bool drive_add_from_spec(const char *spec, GError **errp)
     discard = keyval_take(kv, "discard");
     aio = keyval_take(kv, "aio");
     serial = keyval_take(kv, "serial");
+    werror = keyval_take(kv, "werror");
+    rerror = keyval_take(kv, "rerror");
+    o.key_secret = bdrv_take_key_secret(kv);
     if (!keyval_take_bool(kv, "readonly", false, &read_only, errp) ||
         !keyval_take_bool(kv, "snapshot", default_snapshot, &snapshot, errp) ||
-        !keyval_take_uint(kv, "index", UINT64_MAX, &index, errp)) {
+        !keyval_take_uint(kv, "index", UINT64_MAX, &index, errp) ||
+        !keyval_take_uint(kv, "unit", UINT64_MAX, &unit, errp)) {
         return false;
     }
-    for (const char *const *k = (const char *const[]){"werror", "rerror", NULL}; *k; k++) {
-        err_pol = keyval_take(kv, *k);
-        if (err_pol && strcmp(err_pol, "report") != 0) {
-            error_setg(errp, "-drive %s: %s=%s is not supported; only %s=report is", spec, *k,
-                       err_pol, *k);
+    /* With one bus per interface, QEMU's unit= is the index (if=pflash,unit=1). */
+    if (unit != UINT64_MAX) {
+        if (index != UINT64_MAX && index != unit) {
+            error_setg(errp, "-drive %s: index=%" PRIu64 " and unit=%" PRIu64 " disagree; give "
+                       "one of them", spec, index, unit);
             return false;
         }
+        index = unit;
     }
     if (!keyval_check_all_used(kv, accepted, errp)) {
         return false;
     }
+    if ((werror && !block_on_error_parse(werror, false, &on_werror, errp)) ||
+        (rerror && !block_on_error_parse(rerror, true, &on_rerror, errp))) {
+        g_prefix_error(errp, "-drive %s: ", spec);
+        return false;
+    }
 
     if (ifname) {
-        for (type = 0; type < IF_COUNT && strcmp(if_names[type], ifname) != 0; type++) {
-        }
+        type = drive_interface_by_name(ifname);
         if (type == IF_COUNT) {
-            error_setg(errp, "-drive %s: if=%s is not supported; use if=virtio, if=ide or "
-                       "if=none (with -device ...,drive=ID)", spec, ifname);
+            error_setg(errp, "-drive %s: if=%s is not supported; use if=virtio, if=ide, "
+                       "if=pflash or if=none (with -device ...,drive=ID)", spec, ifname);
             return false;
         }
     } else {
@@ -316,8 +351,8 @@ bool drive_add_from_spec(const char *spec, GError **errp)
         error_setg(errp, "-drive %s: file= is required (an image to open)", spec);
         return false;
     }
-    if (aio && strcmp(aio, "threads") != 0) {
-        error_setg(errp, "-drive %s: aio=%s is not available; use aio=threads", spec, aio);
+    if (aio && !bdrv_parse_aio(aio, &flags, errp)) {
+        g_prefix_error(errp, "-drive %s: ", spec);
         return false;
     }
     if (discard) {
@@ -361,6 +396,8 @@ bool drive_add_from_spec(const char *spec, GError **errp)
     }
     d = drive_register(id, type, index, blk, file, read_only);
     d->media_cdrom = cdrom;
+    d->werror = on_werror;
+    d->rerror = on_rerror;
     if (serial) {
         if (!drive_serials) {
             drive_serials = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -395,9 +432,9 @@ bool blockdev_add_from_spec(const char *spec, GError **errp)
 {
     static const char accepted[] = "driver, node-name, file, file.driver, file.filename, "
                                    "filename, read-only, auto-read-only, cache.direct, "
-                                   "cache.no-flush, discard";
+                                   "cache.no-flush, discard, aio";
     g_autoptr(KeyValList) kv = keyval_parse("-blockdev", spec, NULL, errp);
-    const char *driver, *name, *file, *file_driver, *file_filename, *filename, *discard;
+    const char *driver, *name, *file, *file_driver, *file_filename, *filename, *discard, *aio;
     bool read_only, auto_ro, direct, no_flush;
     BlockOpenOptions o = {0};
     BlockBackend *blk;
@@ -413,6 +450,7 @@ bool blockdev_add_from_spec(const char *spec, GError **errp)
     file_filename = keyval_take(kv, "file.filename");
     filename = keyval_take(kv, "filename");
     discard = keyval_take(kv, "discard");
+    aio = keyval_take(kv, "aio");
     if (!keyval_take_bool(kv, "read-only", false, &read_only, errp) ||
         !keyval_take_bool(kv, "auto-read-only", false, &auto_ro, errp) ||
         !keyval_take_bool(kv, "cache.direct", false, &direct, errp) ||
@@ -434,6 +472,10 @@ bool blockdev_add_from_spec(const char *spec, GError **errp)
         flags |= BDRV_O_UNMAP;
     } else if (discard && strcmp(discard, "ignore") != 0) {
         error_setg(errp, "-blockdev %s: discard=%s: expected ignore or unmap", spec, discard);
+        return false;
+    }
+    if (aio && !bdrv_parse_aio(aio, &flags, errp)) {
+        g_prefix_error(errp, "-blockdev %s: ", spec);
         return false;
     }
 
@@ -474,7 +516,8 @@ bool blockdev_add_from_spec(const char *spec, GError **errp)
         }
         fn->used = true;
         filename = fn->filename;
-        flags |= fn->flags & (BDRV_O_NOCACHE | BDRV_O_NO_FLUSH | BDRV_O_UNMAP);
+        flags |= fn->flags & (BDRV_O_NOCACHE | BDRV_O_NO_FLUSH | BDRV_O_UNMAP |
+                              BDRV_O_NATIVE_AIO | BDRV_O_IO_URING);
     } else if (file_filename && (!file_driver || strcmp(file_driver, "file") == 0)) {
         filename = file_filename;
     } else {

@@ -11,8 +11,14 @@
  *
  * Discard punches holes (fallocate PUNCH_HOLE|KEEP_SIZE); write_zeroes uses
  * ZERO_RANGE or a hole; block_status uses SEEK_DATA/SEEK_HOLE.
+ *
+ * Reads and writes go through preadv/pwritev (aio=threads: the caller is a
+ * worker thread already) or through a kernel queue (aio=native, aio=io_uring;
+ * see file-aio.h) with the same semantics: short reads at EOF give zeroes,
+ * errors come back as -errno.
  */
 #include "block/block_int.h"
+#include "block/file-aio.h"
 #include "util/error.h"
 #include <fcntl.h>
 #include <unistd.h>
@@ -32,6 +38,7 @@ typedef struct BDRVFileState {
     bool has_punch_hole;
     bool has_zero_range;
     size_t align;       /* O_DIRECT alignment (1 without O_DIRECT) */
+    FileAio *aio;       /* aio=native|io_uring; NULL for aio=threads */
     GMutex rmw_lock;    /* serialises unaligned O_DIRECT writes */
 } BDRVFileState;
 
@@ -123,10 +130,28 @@ static size_t file_probe_alignment(int fd)
     return align;
 }
 
+static bool file_open_aio(BDRVFileState *s, int flags, GError **errp)
+{
+    if (!(flags & (BDRV_O_NATIVE_AIO | BDRV_O_IO_URING))) {
+        return true;
+    }
+    if ((flags & BDRV_O_NATIVE_AIO) && !(flags & BDRV_O_NOCACHE)) {
+        /* Linux AIO blocks in io_submit on buffered files; QEMU refuses it the same way. */
+        error_setg(errp, "aio=native was specified, but it requires cache.direct=on, "
+                         "which was not specified (use cache=none or cache=directsync)");
+        return false;
+    }
+    s->aio = file_aio_new(flags, errp);
+    return s->aio != NULL;
+}
+
 static bool file_open(BlockDriverState *bs, const BlockOpenOptions *opts, int flags,
                       GError **errp)
 {
     BDRVFileState *s = bs->opaque;
+    if (!file_open_aio(s, flags, errp)) {
+        return false;
+    }
     int oflags = O_CLOEXEC | ((flags & BDRV_O_RDWR) ? O_RDWR : O_RDONLY);
     if (flags & BDRV_O_NOCACHE) {
         oflags |= O_DIRECT;
@@ -135,24 +160,23 @@ static bool file_open(BlockDriverState *bs, const BlockOpenOptions *opts, int fl
     if (s->fd < 0 && errno == EROFS && (flags & BDRV_O_RDWR)) {
         error_setg(errp, "Could not open '%s': read-only file system; open it read-only",
                    bs->filename);
-        return false;
+        goto fail_aio;
     }
     if (s->fd < 0 && errno == EINVAL && (flags & BDRV_O_NOCACHE)) {
         error_setg(errp, "Could not open '%s': the file system does not support O_DIRECT "
                          "(cache=none); use cache=writeback", bs->filename);
-        return false;
+        goto fail_aio;
     }
     if (s->fd < 0) {
         error_setg_errno(errp, errno, "Could not open '%s'", bs->filename);
-        return false;
+        goto fail_aio;
     }
     struct stat st;
     if (fstat(s->fd, &st) == 0 && S_ISBLK(st.st_mode)) {
         s->is_blockdev = true;
     } else if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         error_setg(errp, "Could not open '%s': Is a directory", bs->filename);
-        close(s->fd);
-        return false;
+        goto fail_fd;
     }
     s->o_direct = !!(flags & BDRV_O_NOCACHE);
     s->no_flush = !!(flags & BDRV_O_NO_FLUSH);
@@ -172,37 +196,53 @@ static bool file_open(BlockDriverState *bs, const BlockOpenOptions *opts, int fl
             shared &= ~(BLK_PERM_WRITE | BLK_PERM_RESIZE);
         }
         if (!file_apply_locks(s->fd, bs->filename, perm, shared, errp)) {
-            close(s->fd);
             g_mutex_clear(&s->rmw_lock);
-            return false;
+            goto fail_fd;
         }
     }
     return true;
+
+fail_fd:
+    close(s->fd);
+fail_aio:
+    file_aio_free(s->aio);
+    return false;
 }
 
 static void file_close(BlockDriverState *bs)
 {
     BDRVFileState *s = bs->opaque;
     close(s->fd); /* drops the OFD locks */
+    file_aio_free(s->aio);
     g_mutex_clear(&s->rmw_lock);
 }
 
-/* Plain vectored I/O with short-transfer and EINTR handling; reads past EOF give zeroes. */
+/* One preadv/pwritev, on this thread or through the kernel queue: bytes or -errno. */
+static ssize_t file_transfer(BDRVFileState *s, bool write, int64_t offset, const IOVector *part)
+{
+    int niov = MIN(part->niov, IOV_MAX);
+    if (s->aio) {
+        return file_aio_rw(s->aio, s->fd, write, offset, part->iov, niov);
+    }
+    ssize_t r = write ? pwritev(s->fd, part->iov, niov, offset)
+                      : preadv(s->fd, part->iov, niov, offset);
+    return r < 0 ? -errno : r;
+}
+
+/* Vectored I/O with short-transfer and EINTR handling; reads past EOF give zeroes. */
 static int file_rw_iov(BDRVFileState *s, bool write, int64_t offset, IOVector *qiov, size_t bytes)
 {
     size_t done = 0;
     while (done < bytes) {
         IOVector part;
-        iovec_init(&part, qiov->niov);
-        iovec_add_slice(&part, qiov, done, bytes - done);
-        ssize_t r = write ? pwritev(s->fd, part.iov, MIN(part.niov, IOV_MAX), offset + done)
-                          : preadv(s->fd, part.iov, MIN(part.niov, IOV_MAX), offset + done);
+        iovec_init_slice(&part, qiov, done, bytes - done);
+        ssize_t r = file_transfer(s, write, offset + done, &part);
         iovec_destroy(&part);
+        if (r == -EINTR) {
+            continue;
+        }
         if (r < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -errno;
+            return r;
         }
         if (r == 0) {
             if (write) {

@@ -60,6 +60,24 @@ void iovec_add_slice(IOVector *dst, const IOVector *src, size_t offset, size_t l
     }
 }
 
+void iovec_init_slice(IOVector *dst, const IOVector *src, size_t offset, size_t len)
+{
+    size_t in_elem = offset;
+    for (int i = 0; i < src->niov; i++) {
+        size_t l = src->iov[i].iov_len;
+        if (in_elem < l) {
+            if (len <= l - in_elem) {
+                iovec_init_buf(dst, (char *)src->iov[i].iov_base + in_elem, len);
+                return;
+            }
+            break;
+        }
+        in_elem -= l;
+    }
+    iovec_init(dst, src->niov);
+    iovec_add_slice(dst, src, offset, len);
+}
+
 void iovec_destroy(IOVector *v)
 {
     if (v->nalloc > 0) {

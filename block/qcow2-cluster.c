@@ -33,7 +33,8 @@ static bool qcow2_overlaps_metadata(BDRVQcow2State *s, uint64_t offset, uint64_t
     return OVERLAPS(0, (uint64_t)s->cluster_size) ||
            OVERLAPS(s->l1_table_offset, (uint64_t)s->l1_size * 8) ||
            OVERLAPS(s->refcount_table_offset, (uint64_t)s->refcount_table_size * 8) ||
-           OVERLAPS(s->snapshots_offset, s->snapshots_size);
+           OVERLAPS(s->snapshots_offset, s->snapshots_size) ||
+           OVERLAPS(s->crypto_header_offset, s->crypto_header_length);
 #undef OVERLAPS
 }
 
@@ -168,6 +169,55 @@ static int decompress_cluster(BlockDriverState *bs, uint64_t l2_entry)
 }
 
 /* Read [offset, offset+bytes) into qiov at qiov_offset. Lock held when locked. */
+/*
+ * Guest data at host offset host, into qiov from qiov_offset: decrypted when
+ * the image is encrypted (the IV is the host sector, as QEMU's qcow2 LUKS).
+ */
+static int qcow2_read_host(BlockDriverState *bs, uint64_t host, uint64_t bytes, IOVector *qiov,
+                           size_t qiov_offset)
+{
+    BDRVQcow2State *s = bs->opaque;
+    if (s->crypt_method) {
+        if (!s->crypto || !luks_is_unlocked(s->crypto)) {
+            return -EACCES; /* opened for metadata only */
+        }
+        g_autofree uint8_t *buf = g_try_malloc(bytes);
+        if (!buf) {
+            return -ENOMEM;
+        }
+        int ret = bdrv_pread(bs->file, host, bytes, buf);
+        if (ret == 0) {
+            luks_decrypt(s->crypto, host / LUKS_SECTOR_SIZE, buf, bytes);
+            iovec_from_buf(qiov, qiov_offset, buf, bytes);
+        }
+        return ret;
+    }
+    IOVector part;
+    iovec_init_slice(&part, qiov, qiov_offset, bytes);
+    int ret = bdrv_preadv(bs->file, host, bytes, &part, 0);
+    iovec_destroy(&part);
+    return ret;
+}
+
+/* The whole of data to host offset host, encrypted first when the image is. */
+static int qcow2_write_host(BlockDriverState *bs, uint64_t host, IOVector *data)
+{
+    BDRVQcow2State *s = bs->opaque;
+    if (!s->crypt_method) {
+        return bdrv_pwritev(bs->file, host, data->size, data, 0);
+    }
+    if (!s->crypto || !luks_is_unlocked(s->crypto)) {
+        return -EACCES;
+    }
+    g_autofree uint8_t *buf = g_try_malloc(data->size);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    iovec_to_buf(data, 0, buf, data->size);
+    luks_encrypt(s->crypto, host / LUKS_SECTOR_SIZE, buf, data->size);
+    return bdrv_pwrite(bs->file, host, data->size, buf);
+}
+
 static int qcow2_do_read(BlockDriverState *bs, uint64_t offset, uint64_t bytes, IOVector *qiov,
                          size_t qiov_offset, bool locked)
 {
@@ -205,8 +255,7 @@ static int qcow2_do_read(BlockDriverState *bs, uint64_t offset, uint64_t bytes, 
                 }
                 uint64_t from_backing = (int64_t)offset < blen ? MIN(cur, blen - offset) : 0;
                 if (from_backing) {
-                    iovec_init(&part, 4);
-                    iovec_add_slice(&part, qiov, qiov_offset, from_backing);
+                    iovec_init_slice(&part, qiov, qiov_offset, from_backing);
                     ret = bdrv_preadv(bs->backing, offset, from_backing, &part, 0);
                     iovec_destroy(&part);
                     if (ret < 0) {
@@ -223,10 +272,7 @@ static int qcow2_do_read(BlockDriverState *bs, uint64_t offset, uint64_t bytes, 
             iovec_memset(qiov, qiov_offset, 0, cur);
             break;
         case QCOW2_CLUSTER_NORMAL:
-            iovec_init(&part, 4);
-            iovec_add_slice(&part, qiov, qiov_offset, cur);
-            ret = bdrv_preadv(bs->file, host, cur, &part, 0);
-            iovec_destroy(&part);
+            ret = qcow2_read_host(bs, host, cur, qiov, qiov_offset);
             if (ret < 0) {
                 return ret;
             }
@@ -383,7 +429,8 @@ static int qcow2_write_alloc(BlockDriverState *bs, uint64_t offset, uint64_t byt
     /* Head and tail: what the guest currently sees (backing, zero, compressed, shared). */
     uint64_t head = offset - start;
     uint64_t tail = end - (offset + bytes);
-    bool fresh = file_end >= 0 && host >= file_end;
+    /* Zeroes on disk are not zeroes through the cipher: encrypted clusters are written whole. */
+    bool fresh = file_end >= 0 && host >= file_end && !s->crypt_method;
     IOVector hv, tv, wv;
     iovec_init(&wv, qiov->niov + 2);
     if (head) {
@@ -427,7 +474,7 @@ static int qcow2_write_alloc(BlockDriverState *bs, uint64_t offset, uint64_t byt
     if (write_tail) {
         iovec_add(&wv, tail_buf, tail);
     }
-    ret = bdrv_pwritev(bs->file, write_off, wv.size, &wv, 0);
+    ret = qcow2_write_host(bs, write_off, &wv);
     if (ret == 0 && tail && !write_tail && fresh) {
         /* Keep the file covering the whole cluster so later size checks see it. */
         ret = bdrv_truncate(bs->file, host + (end - start), false, PREALLOC_MODE_OFF, NULL)
@@ -498,9 +545,8 @@ int qcow2_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes, IOVector 
             }
             g_mutex_unlock(&s->lock);
             IOVector part;
-            iovec_init(&part, 4);
-            iovec_add_slice(&part, qiov, qoff, cur);
-            ret = bdrv_pwritev(bs->file, host, cur, &part, 0);
+            iovec_init_slice(&part, qiov, qoff, cur);
+            ret = qcow2_write_host(bs, host, &part);
             iovec_destroy(&part);
         } else {
             /* Extend the allocation run over following clusters that also need allocating. */
@@ -535,6 +581,9 @@ int qcow2_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes, IOVector 
 int qcow2_pwritev_compressed(BlockDriverState *bs, int64_t offset, int64_t bytes, IOVector *qiov)
 {
     BDRVQcow2State *s = bs->opaque;
+    if (s->crypt_method) {
+        return -ENOTSUP; /* as QEMU: encrypted images are never compressed */
+    }
     if (offset_into_cluster(s, offset)) {
         return -EINVAL;
     }
@@ -659,6 +708,9 @@ int qcow2_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t bytes, int
     if ((uint64_t)offset > s->size || (uint64_t)bytes > s->size - offset) {
         return -EIO;
     }
+    if (s->crypt_method && ((offset | bytes) & (LUKS_SECTOR_SIZE - 1))) {
+        return -ENOTSUP; /* partial sectors: block.c writes zeroes through the cipher */
+    }
     /* The zero flag needs v3; in v2 only an image without backing can drop clusters. */
     bool can_zero_flag = s->qcow_version >= 3;
     if (!can_zero_flag && bs->backing) {
@@ -736,13 +788,16 @@ int qcow2_block_status(BlockDriverState *bs, int64_t offset, int64_t bytes, int6
     case QCOW2_CLUSTER_ZERO_PLAIN:
         return BDRV_BLOCK_ZERO | BDRV_BLOCK_ALLOCATED;
     case QCOW2_CLUSTER_ZERO_ALLOC:
+    case QCOW2_CLUSTER_NORMAL: {
+        int status = (type == QCOW2_CLUSTER_NORMAL ? BDRV_BLOCK_DATA : BDRV_BLOCK_ZERO) |
+                     BDRV_BLOCK_ALLOCATED;
+        if (s->crypt_method) {
+            return status; /* the file holds ciphertext: no offset to read guest data at */
+        }
         *map = host;
         *file = bs->file;
-        return BDRV_BLOCK_ZERO | BDRV_BLOCK_ALLOCATED | BDRV_BLOCK_OFFSET_VALID;
-    case QCOW2_CLUSTER_NORMAL:
-        *map = host;
-        *file = bs->file;
-        return BDRV_BLOCK_DATA | BDRV_BLOCK_ALLOCATED | BDRV_BLOCK_OFFSET_VALID;
+        return status | BDRV_BLOCK_OFFSET_VALID;
+    }
     case QCOW2_CLUSTER_COMPRESSED:
         return BDRV_BLOCK_DATA | BDRV_BLOCK_ALLOCATED | BDRV_BLOCK_COMPRESSED;
     }

@@ -128,6 +128,9 @@ bool qcow2_create(const char *filename, const BlockCreateOptions *opts, GError *
     if (opts->backing_file) {
         ok = bdrv_change_backing_file(bs, opts->backing_file, backing_fmt, errp);
     }
+    if (ok && opts->encrypt_format) {
+        ok = qcow2_luks_format(bs, opts, errp);
+    }
     if (ok) {
         ok = bdrv_truncate(bs, size, true, opts->prealloc, errp);
     }
@@ -212,6 +215,9 @@ bool qcow2_measure(const BlockCreateOptions *opts, BlockDriverState *in_bs, Bloc
         required = virtual_size;
     }
     info->fully_allocated = calc_prealloc_size(virtual_size, cs, refcount_order);
+    if (opts->encrypt_format) {
+        info->fully_allocated += ROUND_UP(luks_header_size(), cs); /* the LUKS header's clusters */
+    }
     info->required = info->fully_allocated - virtual_size + required;
     return true;
 }

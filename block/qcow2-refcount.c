@@ -846,6 +846,7 @@ int qcow2_check_refcounts(BlockDriverState *bs, BdrvCheckResult *res, BdrvCheckM
         check_l1(bs, &cs, sn->l1_table_offset, sn->l1_size, false);
     }
     check_inc_refs(bs, &cs, s->snapshots_offset, s->snapshots_size);
+    check_inc_refs(bs, &cs, s->crypto_header_offset, s->crypto_header_length);
     check_inc_refs(bs, &cs, s->refcount_table_offset, (uint64_t)s->refcount_table_size * 8);
     for (uint32_t i = 0; i < s->refcount_table_size; i++) {
         uint64_t e = s->refcount_table[i];

@@ -6,13 +6,18 @@
  * qcow2-refcount.c, the metadata cache in qcow2-cache.c, internal snapshots
  * in qcow2-snapshot.c.
  *
+ * Encryption: encrypt.format=luks ("Full disk encryption header pointer"),
+ * a LUKS1 header in clusters of its own and data clusters encrypted with the
+ * host sector number as IV (block/luks.c); the legacy AES method is refused.
+ *
  * Not implemented (refused at open with the feature's name): external data
- * files, extended L2 entries, zstd compression, encryption. Persistent
+ * files, extended L2 entries, zstd compression. Persistent
  * bitmaps are dropped (their autoclear bit is cleared, which the spec allows)
  * when the image is opened read-write.
  */
 #include "block/qcow2.h"
 #include "util/error.h"
+#include "block/secret.h"
 #include <stdarg.h>
 
 static int qcow2_probe(const uint8_t *buf, int buf_size, const char *filename)
@@ -160,6 +165,16 @@ static bool read_extensions(BlockDriverState *bs, const uint8_t *buf, uint64_t s
         case QCOW2_EXT_BITMAPS:
             /* Unsupported; dropped with its autoclear bit when opened read-write. */
             break;
+        case QCOW2_EXT_CRYPTO:
+            if (len != 16) {
+                error_setg(errp, "qcow2 encryption header extension has length %u (not 16)",
+                           len);
+                return false;
+            }
+            s->crypto_header_offset = be64_at(data);
+            s->crypto_header_length = be64_at(data + 8);
+            /* Kept as it is and written back with the header, as unknown ones are. */
+            __attribute__((fallthrough));
         default: {
             Qcow2UnknownExt *ext = g_new0(Qcow2UnknownExt, 1);
             ext->magic = magic;
@@ -223,9 +238,13 @@ static bool validate_header(BlockDriverState *bs, QCowHeader *h, GError **errp)
         error_setg(errp, "Refcount order %" PRIu32 " is too big (at most 6)", h->refcount_order);
         return false;
     }
-    if (h->crypt_method) {
-        error_setg(errp, "Encrypted qcow2 images (crypt_method %" PRIu32 ") are not supported",
-                   h->crypt_method);
+    if (h->crypt_method == QCOW2_CRYPT_AES) {
+        error_setg(errp, "qcow2 AES encryption (crypt_method 1) is not supported: it is "
+                         "insecure; QEMU can convert the image to encrypt.format=luks");
+        return false;
+    }
+    if (h->crypt_method > QCOW2_CRYPT_LUKS) {
+        error_setg(errp, "Invalid qcow2 encryption method %" PRIu32, h->crypt_method);
         return false;
     }
     if (h->backing_file_offset) {
@@ -273,6 +292,84 @@ static bool validate_header(BlockDriverState *bs, QCowHeader *h, GError **errp)
     }
     if (h->nb_snapshots && (h->snapshots_offset & (s->cluster_size - 1))) {
         error_setg(errp, "Invalid snapshot table offset");
+        return false;
+    }
+    return true;
+}
+
+/* encrypt.format=luks: check where the LUKS header is and unlock it with the key secret. */
+static bool qcow2_open_crypto(BlockDriverState *bs, const BlockOpenOptions *opts, int flags,
+                              int64_t file_len, GError **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t off = s->crypto_header_offset, len = s->crypto_header_length;
+    if (!off || !offset_is_cluster_aligned(s, off) || len > (uint64_t)file_len ||
+        off > (uint64_t)file_len - len) {
+        error_setg(errp, "qcow2 encryption header pointer is missing or invalid "
+                         "(offset %#" PRIx64 ", length %" PRIu64 ")", off, len);
+        return false;
+    }
+    bs->sector_alignment = LUKS_SECTOR_SIZE;
+    const char *key_id = opts ? opts->key_secret : NULL;
+    uint64_t payload;
+    if (!key_id && (flags & (BDRV_O_NO_IO | BDRV_O_CHECK))) {
+        /* Metadata only: the header for info, the data stays locked. */
+        s->crypto = luks_open(bs->file, off, NULL, &payload, errp);
+        return s->crypto != NULL;
+    }
+    if (!key_id) {
+        error_setg(errp, "'%s' is encrypted: give its key with encrypt.key-secret=ID and "
+                         "--object secret,id=ID,data=PASSWORD", bs->filename);
+        return false;
+    }
+    const char *password = secret_lookup(key_id, errp);
+    s->crypto = password ? luks_open(bs->file, off, password, &payload, errp) : NULL;
+    return s->crypto != NULL;
+}
+
+bool qcow2_luks_format(BlockDriverState *bs, const BlockCreateOptions *opts, GError **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    if (strcmp(opts->encrypt_format, "luks") != 0) {
+        error_setg(errp, "encrypt.format=%s is not supported (only luks)", opts->encrypt_format);
+        return false;
+    }
+    if (!opts->key_secret) {
+        error_setg(errp, "encrypt.format=luks needs encrypt.key-secret=ID (with --object "
+                         "secret,id=ID,data=PASSWORD)");
+        return false;
+    }
+    const char *password = secret_lookup(opts->key_secret, errp);
+    if (!password) {
+        return false;
+    }
+    uint64_t len = luks_header_size();
+    g_mutex_lock(&s->lock);
+    int64_t off = qcow2_alloc_clusters(bs, ROUND_UP(len, (uint64_t)s->cluster_size));
+    g_mutex_unlock(&s->lock);
+    if (off < 0) {
+        error_setg_errno(errp, (int)-off, "Could not allocate the LUKS header");
+        return false;
+    }
+    s->crypto = luks_format(bs->file, off, password, opts->iter_time_ms ? opts->iter_time_ms : 2000,
+                            errp);
+    if (!s->crypto) {
+        return false;
+    }
+    Qcow2UnknownExt *ext = g_new0(Qcow2UnknownExt, 1);
+    ext->magic = QCOW2_EXT_CRYPTO;
+    ext->len = 16;
+    ext->data = g_malloc(16);
+    put_be64(ext->data, off);
+    put_be64(ext->data + 8, len);
+    g_ptr_array_add(s->unknown_exts, ext);
+    s->crypt_method = QCOW2_CRYPT_LUKS;
+    s->crypto_header_offset = off;
+    s->crypto_header_length = len;
+    bs->sector_alignment = LUKS_SECTOR_SIZE;
+    int ret = qcow2_update_header(bs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not write the qcow2 header");
         return false;
     }
     return true;
@@ -414,6 +511,10 @@ static bool qcow2_open(BlockDriverState *bs, const BlockOpenOptions *opts, int f
     if (!qcow2_read_snapshots(bs, errp)) {
         goto fail;
     }
+    s->crypt_method = h.crypt_method;
+    if (s->crypt_method && !qcow2_open_crypto(bs, opts, flags, file_len, errp)) {
+        goto fail;
+    }
 
     if ((flags & BDRV_O_RDWR) && s->autoclear_features) {
         /* We do not keep the data those bits vouch for consistent: clear them (spec). */
@@ -474,6 +575,7 @@ static void qcow2_close(BlockDriverState *bs)
     s->l2_cache = NULL;
     qcow2_refcount_close(bs);
     qcow2_free_snapshots(bs);
+    luks_close(s->crypto);
     g_free(s->l1_table);
     g_free(s->feature_table);
     g_free(s->cluster_cache);
@@ -507,6 +609,7 @@ int qcow2_update_header(BlockDriverState *bs)
     put_be32(buf + 4, s->qcow_version);
     put_be32(buf + 20, s->cluster_bits);
     put_be64(buf + 24, s->size);
+    put_be32(buf + 32, s->crypt_method);
     put_be32(buf + 36, s->l1_size);
     put_be64(buf + 40, s->l1_table_offset);
     put_be64(buf + 48, s->refcount_table_offset);
@@ -678,17 +781,29 @@ static int qcow2_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
     bdi->cluster_size = s->cluster_size;
     bdi->has_dirty = true;
     bdi->is_dirty = !!(s->incompatible_features & QCOW2_INCOMPAT_DIRTY);
+    bdi->encrypted = s->crypt_method != QCOW2_CRYPT_NONE;
     return 0;
+}
+
+/* The "encrypt" member of qemu-img info's qcow2 data: a JSON object on one line. */
+static char *qcow2_encrypt_info(LuksVolume *vol)
+{
+    ImageInfoSpecific *luks = bdrv_new_specific_info("luks");
+    luks_add_info(vol, luks);
+    GString *json = g_string_new("{\"format\": \"luks\"");
+    for (guint i = 0; i < luks->keys->len; i++) {
+        g_string_append_printf(json, ", \"%s\": %s", (char *)g_ptr_array_index(luks->keys, i),
+                               (char *)g_ptr_array_index(luks->values, i));
+    }
+    image_info_specific_free(luks);
+    g_string_append_c(json, '}');
+    return g_string_free(json, false);
 }
 
 static ImageInfoSpecific *qcow2_get_specific_info(BlockDriverState *bs)
 {
     BDRVQcow2State *s = bs->opaque;
-    ImageInfoSpecific *info = g_new0(ImageInfoSpecific, 1);
-    info->type = "qcow2";
-    info->keys = g_ptr_array_new_with_free_func(g_free);
-    info->values = g_ptr_array_new_with_free_func(g_free);
-    info->human = g_ptr_array_new_with_free_func(g_free);
+    ImageInfoSpecific *info = bdrv_new_specific_info("qcow2");
     g_autofree char *rb = g_strdup_printf("%d", s->refcount_bits);
     if (s->qcow_version == 2) {
         image_info_specific_add(info, "compat", "compat", "\"0.10\"");
@@ -702,6 +817,10 @@ static ImageInfoSpecific *qcow2_get_specific_info(BlockDriverState *bs)
                             s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS ? "true"
                                                                                   : "false");
     image_info_specific_add(info, "refcount-bits", "refcount bits", rb);
+    if (s->crypto) {
+        g_autofree char *encrypt = qcow2_encrypt_info(s->crypto);
+        image_info_specific_add(info, "encrypt", "encrypt", encrypt);
+    }
     image_info_specific_add(info, "corrupt", "corrupt",
                             s->incompatible_features & QCOW2_INCOMPAT_CORRUPT ? "true" : "false");
     image_info_specific_add(info, "extended-l2", "extended l2", "false");

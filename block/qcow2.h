@@ -17,6 +17,7 @@
 #define BLOCK_QCOW2_H
 
 #include "block/block_int.h"
+#include "block/luks.h"
 
 #define QCOW_MAGIC 0x514649fbu
 #define QCOW2_MIN_CLUSTER_BITS 9
@@ -37,6 +38,13 @@
 #define L2E_STD_RESERVED_MASK 0x3f000000000001feULL
 #define REFT_OFFSET_MASK 0xfffffffffffffe00ULL
 #define REFT_RESERVED_MASK 0x1ffULL
+
+/* crypt_method ("Header", bytes 32-35). */
+enum {
+    QCOW2_CRYPT_NONE = 0,
+    QCOW2_CRYPT_AES = 1,  /* legacy AES-CBC: refused, as QEMU refuses to create it */
+    QCOW2_CRYPT_LUKS = 2,
+};
 
 /* Header extension types ("Header extensions"). */
 enum {
@@ -172,6 +180,11 @@ typedef struct BDRVQcow2State {
     int nb_features;
     GPtrArray *unknown_exts; /* Qcow2UnknownExt*, preserved on header rewrite */
     bool has_backing_format_ext;
+    /* encrypt.format=luks: the LUKS header's clusters ("Full disk encryption header pointer") */
+    uint32_t crypt_method;
+    uint64_t crypto_header_offset;
+    uint64_t crypto_header_length;
+    LuksVolume *crypto;   /* NULL until unlocked (BDRV_O_NO_IO opens stay locked) */
 
     /* Last decompressed cluster, for sequential reads of compressed images. */
     uint64_t cluster_cache_offset;
@@ -225,6 +238,9 @@ int qcow2_mark_corrupt(BlockDriverState *bs);
 int qcow2_signal_corruption(BlockDriverState *bs, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 int qcow2_update_header(BlockDriverState *bs);
 int qcow2_flush_metadata(BlockDriverState *bs);
+
+/* encrypt.format=luks: set up the LUKS header of a new image and unlock it (qcow2.c). */
+bool qcow2_luks_format(BlockDriverState *bs, const BlockCreateOptions *opts, GError **errp);
 
 /* qcow2-cache.c */
 Qcow2Cache *qcow2_cache_create(int num_tables, int table_size);

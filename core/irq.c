@@ -1,5 +1,6 @@
 /*
- * Interrupt line allocation.
+ * Interrupt line allocation, and the list of controllers that count their
+ * lines for the monitor.
  */
 #include "core/irq.h"
 
@@ -11,4 +12,28 @@ IrqLine *irq_allocate(IrqHandler handler, void *opaque, int n)
         lines[i] = (IrqLine){.handler = handler, .opaque = opaque, .n = i};
     }
     return lines;
+}
+
+static GPtrArray *irq_stats_list; /* of const IrqStats * */
+
+void irq_stats_register(const IrqStats *stats)
+{
+    if (!irq_stats_list) {
+        irq_stats_list = g_ptr_array_new();
+    }
+    g_ptr_array_add(irq_stats_list, (gpointer)stats);
+}
+
+void irq_stats_unregister(const IrqStats *stats)
+{
+    if (irq_stats_list) {
+        g_ptr_array_remove(irq_stats_list, (gpointer)stats);
+    }
+}
+
+void irq_stats_foreach(void (*fn)(const IrqStats *stats, void *opaque), void *opaque)
+{
+    for (guint i = 0; irq_stats_list && i < irq_stats_list->len; i++) {
+        fn(g_ptr_array_index(irq_stats_list, i), opaque);
+    }
 }

@@ -12,6 +12,8 @@ static GPtrArray *globals;       /* of KeyVal* with key "driver.prop" */
 static BusState *main_system_bus;
 static GPtrArray *all_buses;
 static unsigned anon_counter;
+static bool machine_created;
+static GPtrArray *unplug_notifiers; /* of functions taking the DeviceState going away */
 
 static const char *const bus_type_names[BUS_TYPE_COUNT] = {
     [BUS_SYSTEM] = "System", [BUS_ISA] = "ISA", [BUS_PCI] = "PCI", [BUS_VIRTIO] = "virtio-bus",
@@ -33,6 +35,19 @@ void device_class_register(DeviceClass *dc)
     g_hash_table_insert(classes, (gpointer)dc->name, dc);
 }
 
+/* A class's class_init runs the first time it is used, when all classes exist. */
+static const DeviceClass *class_ready(const DeviceClass *dc)
+{
+    if (dc && !dc->class_init_done) {
+        DeviceClass *mut = (DeviceClass *)dc;
+        mut->class_init_done = true;
+        if (dc->class_init) {
+            dc->class_init(mut);
+        }
+    }
+    return dc;
+}
+
 /* Parents are resolved lazily: registration order across files is not defined. */
 static const DeviceClass *class_parent(const DeviceClass *dc)
 {
@@ -41,7 +56,7 @@ static const DeviceClass *class_parent(const DeviceClass *dc)
     }
     if (!dc->parent_class) {
         DeviceClass *mut = (DeviceClass *)dc;
-        mut->parent_class = g_hash_table_lookup(classes, dc->parent);
+        mut->parent_class = class_ready(g_hash_table_lookup(classes, dc->parent));
         g_assert(mut->parent_class);
     }
     return dc->parent_class;
@@ -49,7 +64,7 @@ static const DeviceClass *class_parent(const DeviceClass *dc)
 
 const DeviceClass *device_class_find(const char *name)
 {
-    return classes ? g_hash_table_lookup(classes, name) : NULL;
+    return classes ? class_ready(g_hash_table_lookup(classes, name)) : NULL;
 }
 
 bool device_class_is_a(const DeviceClass *dc, const char *ancestor)
@@ -78,7 +93,7 @@ GPtrArray *device_class_list(void)
     if (classes) {
         g_hash_table_iter_init(&it, classes);
         while (g_hash_table_iter_next(&it, NULL, &value)) {
-            g_ptr_array_add(list, value);
+            g_ptr_array_add(list, (gpointer)class_ready(value));
         }
     }
     g_ptr_array_sort(list, compare_class_names);
@@ -422,6 +437,7 @@ bool device_realize(DeviceState *dev, BusState *bus, GError **errp)
         return false;
     }
     g_ptr_array_add(bus->children, dev);
+    dev->hotplugged = machine_created;
     if (!dev->canonical) {
         dev->canonical = dev->id ? g_strdup(dev->id)
                                  : g_strdup_printf("%s.%u", device_type(dev), anon_counter++);
@@ -473,9 +489,22 @@ void device_unrealize(DeviceState *dev)
     }
 }
 
+/* A bus goes with the device that provides it. */
+static void bus_free(BusState *bus)
+{
+    g_assert(!bus->children->len);
+    g_ptr_array_remove(all_buses, bus);
+    g_ptr_array_unref(bus->children);
+    g_free(bus->name);
+    g_free(bus);
+}
+
 void device_destroy(DeviceState *dev)
 {
     device_unrealize(dev);
+    for (guint i = 0; i < dev->child_buses->len; i++) {
+        bus_free(g_ptr_array_index(dev->child_buses, i));
+    }
     for (const DeviceClass *c = dev->klass; c; c = class_parent(c)) {
         if (c->instance_finalize) {
             c->instance_finalize(dev);
@@ -496,6 +525,43 @@ void device_reset(DeviceState *dev)
             return;
         }
     }
+}
+
+/* ---- hotplug ---- */
+
+void qdev_machine_creation_done(void)
+{
+    machine_created = true;
+}
+
+void qdev_add_unplug_notifier(void (*fn)(DeviceState *dev))
+{
+    if (!unplug_notifiers) {
+        unplug_notifiers = g_ptr_array_new();
+    }
+    if (!g_ptr_array_find(unplug_notifiers, (gpointer)fn, NULL)) {
+        g_ptr_array_add(unplug_notifiers, (gpointer)fn);
+    }
+}
+
+void qdev_unplug_complete(DeviceState *dev)
+{
+    for (guint i = 0; unplug_notifiers && i < unplug_notifiers->len; i++) {
+        void (*fn)(DeviceState *) = (void (*)(DeviceState *))g_ptr_array_index(unplug_notifiers, i);
+        fn(dev);
+    }
+    device_destroy(dev);
+}
+
+bool qdev_unplug(DeviceState *dev, GError **errp)
+{
+    BusState *bus = dev->parent_bus;
+
+    if (bus && bus->ops && bus->ops->unplug_request) {
+        return bus->ops->unplug_request(bus, dev, errp);
+    }
+    qdev_unplug_complete(dev);
+    return true;
 }
 
 static void find_by_id(DeviceState *dev, void *opaque)
@@ -539,6 +605,21 @@ DeviceState *device_new_with_props(const char *type, GError **errp, ...)
     va_start(ap, errp);
     dev = device_new_with_propsv(type, errp, ap);
     va_end(ap);
+    return dev;
+}
+
+DeviceState *device_create_with_props(const char *type, BusState *bus, GError **errp, ...)
+{
+    DeviceState *dev;
+    va_list ap;
+
+    va_start(ap, errp);
+    dev = device_new_with_propsv(type, errp, ap);
+    va_end(ap);
+    if (dev && !device_realize(dev, bus, errp)) {
+        device_destroy(dev);
+        return NULL;
+    }
     return dev;
 }
 
@@ -597,7 +678,7 @@ static BusState *bus_find_by_type(BusType type)
 {
     for (guint i = 0; all_buses && i < all_buses->len; i++) {
         BusState *bus = g_ptr_array_index(all_buses, i);
-        if (bus->type == type) {
+        if (bus->type == type && !(bus->ops && bus->ops->full && bus->ops->full(bus))) {
             return bus;
         }
     }

@@ -227,20 +227,6 @@ void gdb_detach(void)
 
 /* ---- input ---- */
 
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static void line_add(char c)
 {
     if (gdb.line_len < GDB_MAX_PACKET) {
@@ -352,7 +338,7 @@ static void gdb_read_byte(uint8_t c)
         gdb.state = RS_GETLINE;
         break;
     case RS_CHKSUM1:
-        d = hex_digit(c);
+        d = g_ascii_xdigit_value(c);
         gdb.csum = d < 0 ? 0 : d << 4;
         gdb.state = d < 0 ? RS_IDLE : RS_CHKSUM2;
         if (d < 0 && !gdb.noack) {
@@ -360,7 +346,7 @@ static void gdb_read_byte(uint8_t c)
         }
         break;
     case RS_CHKSUM2:
-        d = hex_digit(c);
+        d = g_ascii_xdigit_value(c);
         gdb.state = RS_IDLE;
         if (d < 0) {
             if (!gdb.noack) {

@@ -3,12 +3,18 @@
  * turn run-state changes and main-loop requests into STOP, RESUME, RESET,
  * SHUTDOWN and POWERDOWN, as QEMU's qapi events of the same names
  * (qapi/run-state.json): SHUTDOWN and RESET carry {guest, reason}, the reason
- * being QEMU's ShutdownCause spelling ("host-qmp-quit", "guest-reset", ...).
+ * being QEMU's ShutdownCause spelling ("host-qmp-quit", "guest-reset", ...),
+ * and DEVICE_DELETED {device, path} when a device's removal completes (at
+ * once, or when the guest let go of a hotplug slot's device).
+ * BLOCK_IO_ERROR comes from the disk error policy (block/error-policy.c) with
+ * the fields of qapi/block-core.json.
  *
  * Left out: QEMU's rate limiting of chatty events (none of these is chatty).
  */
 #include "monitor/events.h"
+#include "core/qdev.h"
 #include "monitor/monitor-internal.h"
+#include "block/error-policy.h"
 #include "system/main-loop.h"
 #include "system/runstate.h"
 
@@ -127,6 +133,39 @@ static void events_main_loop_request(MainLoopRequest req, ShutdownCause cause)
     }
 }
 
+/* As QEMU: "device" only when the device had an id; the QOM-style path always. */
+static void events_device_deleted(DeviceState *dev)
+{
+    g_autofree char *path = NULL;
+    GVariantBuilder b;
+
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    if (dev->id) {
+        path = g_strdup_printf("/machine/peripheral/%s", dev->id);
+        g_variant_builder_add(&b, "{sv}", "device", g_variant_new_string(dev->id));
+    } else {
+        path = g_strdup_printf("/machine/peripheral-anon/%s", dev->canonical);
+    }
+    g_variant_builder_add(&b, "{sv}", "path", g_variant_new_string(path));
+    monitor_event_emit(MON_EVENT_DEVICE_DELETED, g_variant_builder_end(&b));
+}
+
+static void events_block_io_error(const BlockIOErrorEvent *ev)
+{
+    GVariantBuilder b;
+
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&b, "{sv}", "device", g_variant_new_string(ev->device));
+    g_variant_builder_add(&b, "{sv}", "node-name", g_variant_new_string(ev->node_name));
+    g_variant_builder_add(&b, "{sv}", "operation",
+                          g_variant_new_string(ev->is_read ? "read" : "write"));
+    g_variant_builder_add(&b, "{sv}", "action",
+                          g_variant_new_string(block_error_action_name(ev->action)));
+    g_variant_builder_add(&b, "{sv}", "nospace", g_variant_new_boolean(ev->nospace));
+    g_variant_builder_add(&b, "{sv}", "reason", g_variant_new_string(ev->reason));
+    monitor_event_emit(MON_EVENT_BLOCK_IO_ERROR, g_variant_builder_end(&b));
+}
+
 void monitor_events_init(void)
 {
     static bool done;
@@ -137,4 +176,6 @@ void monitor_events_init(void)
     done = true;
     vm_state_notifier_add(events_vm_state_changed, NULL);
     main_loop_set_request_notifier(events_main_loop_request);
+    qdev_add_unplug_notifier(events_device_deleted);
+    block_error_set_listener(events_block_io_error);
 }

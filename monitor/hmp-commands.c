@@ -18,6 +18,7 @@
 #include "system/runstate.h"
 #include "hw/pci/pci.h"
 #include "monitor/events.h"
+#include "block/error-policy.h"
 #include "gdbstub/gdbstub.h"
 #include <fcntl.h>
 #include <unistd.h>
@@ -70,11 +71,6 @@ static GVariant *dict_end(GVariantBuilder *b)
     return g_variant_builder_end(b);
 }
 
-static void dict_add(GVariantBuilder *b, const char *key, GVariant *value)
-{
-    g_variant_builder_add(b, "{sv}", key, value);
-}
-
 static int64_t dict_int(GVariant *dict, const char *key, int64_t def)
 {
     int64_t v;
@@ -114,12 +110,12 @@ static bool qmp_query_version(Monitor *mon, const MonArgs *args, GVariant **ret,
     }
     /* QMP's query-version reply, "qemu" key and all: management tools read it. */
     g_variant_builder_init(&q, G_VARIANT_TYPE_VARDICT);
-    dict_add(&q, "major", g_variant_new_int64(major));
-    dict_add(&q, "minor", g_variant_new_int64(minor));
-    dict_add(&q, "micro", g_variant_new_int64(micro));
+    mon_dict_add(&q, "major", g_variant_new_int64(major));
+    mon_dict_add(&q, "minor", g_variant_new_int64(minor));
+    mon_dict_add(&q, "micro", g_variant_new_int64(micro));
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "qemu", dict_end(&q));
-    dict_add(&b, "package", g_variant_new_string("mimic"));
+    mon_dict_add(&b, "qemu", dict_end(&q));
+    mon_dict_add(&b, "package", g_variant_new_string("mimic"));
     *ret = dict_end(&b);
     return true;
 }
@@ -140,9 +136,9 @@ static bool qmp_query_status(Monitor *mon, const MonArgs *args, GVariant **ret, 
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "running", g_variant_new_boolean(runstate_is_running()));
-    dict_add(&b, "singlestep", g_variant_new_boolean(false));
-    dict_add(&b, "status", g_variant_new_string(runstate_name(runstate_get())));
+    mon_dict_add(&b, "running", g_variant_new_boolean(runstate_is_running()));
+    mon_dict_add(&b, "singlestep", g_variant_new_boolean(false));
+    mon_dict_add(&b, "status", g_variant_new_string(runstate_name(runstate_get())));
     *ret = dict_end(&b);
     return true;
 }
@@ -215,12 +211,12 @@ static bool qmp_query_cpus_fast(Monitor *mon, const MonArgs *args, GVariant **re
         GVariantBuilder b;
 
         g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-        dict_add(&b, "cpu-index", g_variant_new_int64(cpu->index));
+        mon_dict_add(&b, "cpu-index", g_variant_new_int64(cpu->index));
         if (tid >= 0) {
-            dict_add(&b, "thread-id", g_variant_new_int64(tid));
+            mon_dict_add(&b, "thread-id", g_variant_new_int64(tid));
         }
-        dict_add(&b, "target", g_variant_new_string(cpu->cc->arch ? cpu->cc->arch : ""));
-        dict_add(&b, "arch-id", g_variant_new_int64((int64_t)cpu->arch_id));
+        mon_dict_add(&b, "target", g_variant_new_string(cpu->cc->arch ? cpu->cc->arch : ""));
+        mon_dict_add(&b, "arch-id", g_variant_new_int64((int64_t)cpu->arch_id));
         g_variant_builder_add_value(&list, dict_end(&b));
     }
     *ret = g_variant_builder_end(&list);
@@ -298,13 +294,13 @@ static GVariant *pci_device_info(PCIDevice *pd)
     GVariantBuilder b, cls, id, regions;
 
     g_variant_builder_init(&cls, G_VARIANT_TYPE_VARDICT);
-    dict_add(&cls, "class", g_variant_new_int64(pci_get_word(cfg + PCI_CLASS_DEVICE)));
+    mon_dict_add(&cls, "class", g_variant_new_int64(pci_get_word(cfg + PCI_CLASS_DEVICE)));
     g_variant_builder_init(&id, G_VARIANT_TYPE_VARDICT);
-    dict_add(&id, "vendor", g_variant_new_int64(pci_get_word(cfg + PCI_VENDOR_ID)));
-    dict_add(&id, "device", g_variant_new_int64(pci_get_word(cfg + PCI_DEVICE_ID)));
-    dict_add(&id, "subsystem-vendor",
-             g_variant_new_int64(pci_get_word(cfg + PCI_SUBSYSTEM_VENDOR_ID)));
-    dict_add(&id, "subsystem", g_variant_new_int64(pci_get_word(cfg + PCI_SUBSYSTEM_ID)));
+    mon_dict_add(&id, "vendor", g_variant_new_int64(pci_get_word(cfg + PCI_VENDOR_ID)));
+    mon_dict_add(&id, "device", g_variant_new_int64(pci_get_word(cfg + PCI_DEVICE_ID)));
+    mon_dict_add(&id, "subsystem-vendor",
+                 g_variant_new_int64(pci_get_word(cfg + PCI_SUBSYSTEM_VENDOR_ID)));
+    mon_dict_add(&id, "subsystem", g_variant_new_int64(pci_get_word(cfg + PCI_SUBSYSTEM_ID)));
     g_variant_builder_init(&regions, G_VARIANT_TYPE("aa{sv}"));
     for (int i = 0; i < PCI_NUM_BARS; i++) {
         const PCIIORegion *r = &pd->io_regions[i];
@@ -314,29 +310,30 @@ static GVariant *pci_device_info(PCIDevice *pd)
             continue;
         }
         g_variant_builder_init(&rb, G_VARIANT_TYPE_VARDICT);
-        dict_add(&rb, "bar", g_variant_new_int64(i));
-        dict_add(&rb, "type", g_variant_new_string(r->type & PCI_BAR_TYPE_IO ? "io" : "memory"));
+        mon_dict_add(&rb, "bar", g_variant_new_int64(i));
+        mon_dict_add(&rb, "type",
+                     g_variant_new_string(r->type & PCI_BAR_TYPE_IO ? "io" : "memory"));
         /* QEMU reports an unmapped BAR's address as all ones, too. */
-        dict_add(&rb, "address", g_variant_new_uint64(r->addr));
-        dict_add(&rb, "size", g_variant_new_uint64(r->size));
+        mon_dict_add(&rb, "address", g_variant_new_uint64(r->addr));
+        mon_dict_add(&rb, "size", g_variant_new_uint64(r->size));
         if (!(r->type & PCI_BAR_TYPE_IO)) {
-            dict_add(&rb, "prefetch", g_variant_new_boolean(r->type & PCI_BAR_TYPE_PREFETCH));
-            dict_add(&rb, "mem_type_64", g_variant_new_boolean(r->type & PCI_BAR_TYPE_MEM64));
+            mon_dict_add(&rb, "prefetch", g_variant_new_boolean(r->type & PCI_BAR_TYPE_PREFETCH));
+            mon_dict_add(&rb, "mem_type_64", g_variant_new_boolean(r->type & PCI_BAR_TYPE_MEM64));
         }
         g_variant_builder_add_value(&regions, g_variant_builder_end(&rb));
     }
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "bus", g_variant_new_int64(pd->bus ? pd->bus->bus_num : 0));
-    dict_add(&b, "slot", g_variant_new_int64(PCI_SLOT(pd->devfn)));
-    dict_add(&b, "function", g_variant_new_int64(PCI_FUNC(pd->devfn)));
-    dict_add(&b, "class_info", g_variant_builder_end(&cls));
-    dict_add(&b, "id", g_variant_builder_end(&id));
+    mon_dict_add(&b, "bus", g_variant_new_int64(pd->bus ? pd->bus->bus_num : 0));
+    mon_dict_add(&b, "slot", g_variant_new_int64(PCI_SLOT(pd->devfn)));
+    mon_dict_add(&b, "function", g_variant_new_int64(PCI_FUNC(pd->devfn)));
+    mon_dict_add(&b, "class_info", g_variant_builder_end(&cls));
+    mon_dict_add(&b, "id", g_variant_builder_end(&id));
     if (cfg[PCI_INTERRUPT_PIN]) {
-        dict_add(&b, "irq", g_variant_new_int64(cfg[PCI_INTERRUPT_LINE]));
-        dict_add(&b, "irq_pin", g_variant_new_int64(cfg[PCI_INTERRUPT_PIN]));
+        mon_dict_add(&b, "irq", g_variant_new_int64(cfg[PCI_INTERRUPT_LINE]));
+        mon_dict_add(&b, "irq_pin", g_variant_new_int64(cfg[PCI_INTERRUPT_PIN]));
     }
-    dict_add(&b, "qdev_id", g_variant_new_string(pd->qdev.id ? pd->qdev.id : ""));
-    dict_add(&b, "regions", g_variant_builder_end(&regions));
+    mon_dict_add(&b, "qdev_id", g_variant_new_string(pd->qdev.id ? pd->qdev.id : ""));
+    mon_dict_add(&b, "regions", g_variant_builder_end(&regions));
     return g_variant_builder_end(&b);
 }
 
@@ -358,8 +355,8 @@ static bool qmp_query_pci(Monitor *mon, const MonArgs *args, GVariant **ret, GEr
             GVariantBuilder b;
 
             g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-            dict_add(&b, "bus", g_variant_new_int64(bus_num));
-            dict_add(&b, "devices", g_variant_builder_end(&devs));
+            mon_dict_add(&b, "bus", g_variant_new_int64(bus_num));
+            mon_dict_add(&b, "devices", g_variant_builder_end(&devs));
             g_variant_builder_add_value(&buses, g_variant_builder_end(&b));
             bus_num = -1;
         }
@@ -407,7 +404,7 @@ static bool qmp_query_name(Monitor *mon, const MonArgs *args, GVariant **ret, GE
     if (current_machine && current_machine->name) {
         g_autofree char *valid = g_utf8_make_valid(current_machine->name, -1);
 
-        dict_add(&b, "name", g_variant_new_string(valid));
+        mon_dict_add(&b, "name", g_variant_new_string(valid));
     }
     *ret = dict_end(&b);
     return true;
@@ -427,7 +424,7 @@ static bool qmp_query_uuid(Monitor *mon, const MonArgs *args, GVariant **ret, GE
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "UUID", g_variant_new_string(vm_uuid));
+    mon_dict_add(&b, "UUID", g_variant_new_string(vm_uuid));
     *ret = dict_end(&b);
     return true;
 }
@@ -443,8 +440,8 @@ static bool qmp_query_kvm(Monitor *mon, const MonArgs *args, GVariant **ret, GEr
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "enabled", g_variant_new_boolean(accel && !strcmp(accel->name, "kvm")));
-    dict_add(&b, "present", g_variant_new_boolean(CONFIG_KVM));
+    mon_dict_add(&b, "enabled", g_variant_new_boolean(accel && !strcmp(accel->name, "kvm")));
+    mon_dict_add(&b, "present", g_variant_new_boolean(CONFIG_KVM));
     *ret = dict_end(&b);
     return true;
 }
@@ -497,9 +494,9 @@ static bool qmp_query_chardev(Monitor *mon, const MonArgs *args, GVariant **ret,
         label = g_strndup(lines[i], sep - lines[i]);
         chr = chardev_find(label);
         g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-        dict_add(&b, "label", g_variant_new_string(label));
-        dict_add(&b, "filename", g_variant_new_string(sep + strlen(": filename=")));
-        dict_add(&b, "frontend-open", g_variant_new_boolean(chr && chr->connected));
+        mon_dict_add(&b, "label", g_variant_new_string(label));
+        mon_dict_add(&b, "filename", g_variant_new_string(sep + strlen(": filename=")));
+        mon_dict_add(&b, "frontend-open", g_variant_new_boolean(chr && chr->connected));
         g_variant_builder_add_value(&list, dict_end(&b));
     }
     *ret = g_variant_builder_end(&list);
@@ -549,6 +546,7 @@ static bool qmp_cont(Monitor *mon, const MonArgs *args, GVariant **ret, GError *
                    runstate_name(state));
         return false;
     }
+    block_error_status_reset_all();
     vm_start();
     return true;
 }
@@ -788,6 +786,14 @@ static bool qmp_closefd(Monitor *mon, const MonArgs *args, GVariant **ret, GErro
  */
 static GHashTable *added_ids;
 
+/* A removal finished (DEVICE_DELETED comes from monitor/events.c): forget the id. */
+static void mon_device_deleted(DeviceState *dev)
+{
+    if (dev->id && added_ids) {
+        g_hash_table_remove(added_ids, dev->id);
+    }
+}
+
 static bool qmp_device_add(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
 {
     const char *spec = mon_args_get_str(args, "device");
@@ -819,6 +825,7 @@ static bool qmp_device_add(Monitor *mon, const MonArgs *args, GVariant **ret, GE
             added_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         }
         g_hash_table_add(added_ids, g_strdup(dev->id));
+        qdev_add_unplug_notifier(mon_device_deleted);
     }
     return true;
 }
@@ -827,9 +834,7 @@ static bool qmp_device_del(Monitor *mon, const MonArgs *args, GVariant **ret, GE
 {
     const char *id = mon_args_get_str(args, "id");
     DeviceState *dev = device_find_by_id(id);
-    g_autofree char *path = NULL;
-    GVariantBuilder b;
-    bool paused;
+    bool paused, ok;
 
     if (!dev) {
         g_set_error(errp, MIMIC_ERROR, MIMIC_ERROR_NOT_FOUND,
@@ -841,20 +846,45 @@ static bool qmp_device_del(Monitor *mon, const MonArgs *args, GVariant **ret, GE
                    device_type(dev));
         return false;
     }
-    path = g_strdup_printf("/machine/peripheral/%s", id);
-    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "device", g_variant_new_string(id));
-    dict_add(&b, "path", g_variant_new_string(path));
-    if (added_ids) {
-        g_hash_table_remove(added_ids, id);
-    }
-    /* vCPUs may be inside the device's registers: remove it with them stopped. */
+    /*
+     * vCPUs may be inside the device's registers: remove it with them stopped. A hotplug
+     * slot may only ask the guest here; DEVICE_DELETED follows when the guest lets go.
+     */
     paused = mon_vcpus_pause();
-    device_destroy(dev);
+    ok = qdev_unplug(dev, errp);
     mon_vcpus_resume(paused);
-    /* QEMU sends DEVICE_DELETED when the removal is done; here it is done at once. */
-    monitor_event_emit(MON_EVENT_DEVICE_DELETED, dict_end(&b));
-    return true;
+    return ok;
+}
+
+/* ---- completion of arguments ---- */
+
+static void complete_device_driver(const char *word, GPtrArray *out)
+{
+    g_autoptr(GPtrArray) classes = NULL;
+
+    if (strchr(word, ',')) {
+        return; /* past the driver: properties are not completed */
+    }
+    classes = device_class_list();
+    for (guint i = 0; i < classes->len; i++) {
+        const DeviceClass *dc = g_ptr_array_index(classes, i);
+
+        if (dc->user_creatable) {
+            g_ptr_array_add(out, g_strdup(dc->name));
+        }
+    }
+}
+
+static void add_device_id(DeviceState *dev, void *opaque)
+{
+    if (dev->id) {
+        g_ptr_array_add(opaque, g_strdup(dev->id));
+    }
+}
+
+static void complete_device_id(const char *word, GPtrArray *out)
+{
+    qdev_walk_all(add_device_id, out);
 }
 
 /* ---- the tables ---- */
@@ -933,6 +963,11 @@ const MonCommand hmp_info_commands[] = {
      .params = "",
      .help = "show translator statistics",
      .func = hmp_info_jit},
+    {.name = "dirty",
+     .args = args_none,
+     .params = "",
+     .help = "show the RAM pages written since the last look (dirty_log on), and forget them",
+     .func = hmp_info_dirty},
     {.name = "chardev",
      .args = args_none,
      .params = "",
@@ -954,11 +989,26 @@ const MonCommand hmp_info_commands[] = {
      .func = qmp_query_blockstats,
      .print = hmp_print_blockstats,
      .qmp_name = "query-blockstats"},
+    {.name = "network",
+     .args = args_none,
+     .params = "",
+     .help = "show the network state",
+     .func = hmp_info_network},
     {.name = "history",
      .args = args_none,
      .params = "",
      .help = "show the command line history",
      .func = hmp_info_history},
+    {.name = "irq",
+     .args = args_none,
+     .params = "",
+     .help = "show the interrupts statistics (if available)",
+     .func = hmp_info_irq},
+    {.name = "pic",
+     .args = args_none,
+     .params = "",
+     .help = "show PIC state",
+     .func = hmp_info_pic},
     {NULL},
 };
 
@@ -972,6 +1022,11 @@ const MonCommand hmp_commands[] = {
      .params = "[subcommand]",
      .help = "show various information about the system state",
      .sub = hmp_info_commands},
+    {.name = "dirty_log",
+     .args = (const MonArgSpec[]){{"on", MON_ARG_BOOL}, {NULL}},
+     .params = "on|off",
+     .help = "start or stop logging which RAM pages are written (info dirty)",
+     .func = hmp_dirty_log},
     {.name = "stop",
      .args = args_none,
      .params = "",
@@ -1009,12 +1064,17 @@ const MonCommand hmp_commands[] = {
      .func = qmp_quit,
      .qmp_name = "quit"},
     {.name = "sendkey",
-     .args = (const MonArgSpec[]){{"keys", MON_ARG_STRING},
+     .args = (const MonArgSpec[]){{"keys", MON_ARG_STRING, .complete = hmp_complete_key_names},
                                   {"hold-time", MON_ARG_INT, true},
                                   {NULL}},
      .params = "keys [hold_ms]",
      .help = "send keys to the VM (e.g. 'sendkey ctrl-alt-f1')",
      .func = hmp_sendkey},
+    {.name = "commit",
+     .args = (const MonArgSpec[]){{"device", MON_ARG_STRING}, {NULL}},
+     .params = "device|all",
+     .help = "commit changes to the disk images (if -snapshot is used) or backing files",
+     .func = hmp_commit},
     {.name = "gdbserver",
      .args = (const MonArgSpec[]){{"device", MON_ARG_STRING, true}, {NULL}},
      .params = "[device]",
@@ -1050,18 +1110,56 @@ const MonCommand hmp_commands[] = {
      .func = qmp_inject_nmi,
      .qmp_name = "inject-nmi"},
     {.name = "device_add",
-     .args = (const MonArgSpec[]){{"device", MON_ARG_REST, false}, {NULL}},
+     .args = (const MonArgSpec[]){{"device", MON_ARG_REST, .complete = complete_device_driver},
+                                  {NULL}},
      .params = "driver[,prop=value][,...]",
      .help = "add device, like -device on the command line",
      .func = qmp_device_add,
      .qmp_name = "device_add",
      .qmp_keyval = "device"},
     {.name = "device_del",
-     .args = (const MonArgSpec[]){{"id", MON_ARG_STRING, false}, {NULL}},
+     .args = (const MonArgSpec[]){{"id", MON_ARG_STRING, .complete = complete_device_id},
+                                  {NULL}},
      .params = "device",
      .help = "remove device",
      .func = qmp_device_del,
      .qmp_name = "device_del"},
+    {.name = "netdev_add",
+     .args = (const MonArgSpec[]){{"netdev", MON_ARG_REST, false}, {NULL}},
+     .params = "[user|tap|socket|hubport],id=str[,prop=value][,...]",
+     .help = "add host network device",
+     .func = qmp_netdev_add,
+     .qmp_name = "netdev_add",
+     .qmp_keyval = "netdev",
+     .qmp_keyval_head = "type"},
+    {.name = "netdev_del",
+     .args = (const MonArgSpec[]){{"id", MON_ARG_STRING, false}, {NULL}},
+     .params = "id",
+     .help = "remove host network device",
+     .func = qmp_netdev_del,
+     .qmp_name = "netdev_del"},
+    {.name = "set_link",
+     .args = (const MonArgSpec[]){{"name", MON_ARG_STRING, false},
+                                  {"up", MON_ARG_BOOL, false},
+                                  {NULL}},
+     .params = "name on|off",
+     .help = "change the link status of a network adapter",
+     .func = qmp_set_link,
+     .qmp_name = "set_link"},
+    {.name = "hostfwd_add",
+     .args = (const MonArgSpec[]){{"netdev_or_rule", MON_ARG_STRING, false},
+                                  {"rule", MON_ARG_STRING, true},
+                                  {NULL}},
+     .params = "[netdev_id] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport",
+     .help = "redirect TCP or UDP connections from host to guest (user networking)",
+     .func = hmp_hostfwd_add},
+    {.name = "hostfwd_remove",
+     .args = (const MonArgSpec[]){{"netdev_or_rule", MON_ARG_STRING, false},
+                                  {"rule", MON_ARG_STRING, true},
+                                  {NULL}},
+     .params = "[netdev_id] [tcp|udp]:[hostaddr]:hostport",
+     .help = "remove host-to-guest TCP or UDP redirection",
+     .func = hmp_hostfwd_remove},
     {.name = "memsave",
      .args = (const MonArgSpec[]){{"val", MON_ARG_INT, false},
                                   {"size", MON_ARG_SIZE, false},

@@ -6,7 +6,7 @@
  *   0000000000100000: 0x1badb002 0x00010003 0xe4514ffb 0x00100000
  *
  * The format is /[count][format][size]: formats x d u o c (values), i
- * (instructions, disassembled with capstone) and s (NUL-terminated strings);
+ * (instructions, disassembled by the CPU class or capstone) and s (NUL-terminated strings);
  * sizes b h w g. Without a /fmt, x and xp reuse the last format and size, as
  * in QEMU and gdb. A line holds 8 bytes' worth of b units, 16 of larger ones.
  * Units are read little-endian: every mimic target (x86, RISC-V, Arm) is.
@@ -248,11 +248,6 @@ static bool disas_open(CPUState *cpu, int size, csh *handle, GError **errp)
     } else if (!strcmp(arch, "aarch64")) {
         cs_arch = CS_ARCH_ARM64;
         mode = CS_MODE_LITTLE_ENDIAN;
-#if CS_API_MAJOR >= 5
-    } else if (!strcmp(arch, "riscv64")) {
-        cs_arch = CS_ARCH_RISCV;
-        mode = CS_MODE_RISCV64 | CS_MODE_RISCVC;
-#endif
     } else {
         error_setg(errp,
                    "cannot disassemble %s code: this capstone (%d.%d) has no %s "
@@ -271,20 +266,60 @@ static bool disas_open(CPUState *cpu, int size, csh *handle, GError **errp)
     return true;
 }
 
-/* Instructions: x/i, QEMU's layout "0x00100000:  31 c0     xorl %eax, %eax". */
+/* One x/i line in QEMU's layout: "0x00100000:  31 c0     xorl %eax, %eax". */
+static void print_insn(Monitor *mon, uint64_t addr, const uint8_t *bytes, int size,
+                       const char *mnemonic, const char *operands)
+{
+    g_autoptr(GString) hex = g_string_new(NULL);
+    g_autofree char *line = NULL;
+
+    for (int b = 0; b < size; b++) {
+        g_string_append_printf(hex, "%s%02x", b ? " " : "", bytes[b]);
+    }
+    line = g_strdup_printf("0x%08" PRIx64 ":  %-24s %-7s %s", addr, hex->str, mnemonic, operands);
+    monitor_printf(mon, "%s\n", g_strchomp(line));
+}
+
+/* x/i through the CPU class's own disassembler (ISAs capstone 4 lacks). */
+static void dump_insns_cpu(Monitor *mon, CPUState *cpu, bool physical, uint64_t addr,
+                           int64_t count)
+{
+    for (int64_t i = 0; i < count; i++) {
+        g_autoptr(GString) text = g_string_new(NULL);
+        uint8_t buf[DISAS_MAX_INSN];
+        size_t n = dump_read_partial(cpu, physical, addr, buf, sizeof(buf));
+        int size = n ? cpu->cc->disas_insn(addr, buf, n, text) : 0;
+        char *tab;
+
+        if (size == 0) {
+            monitor_printf(mon, "0x%08" PRIx64 ":  Cannot access memory\n", addr);
+            break;
+        }
+        tab = strchr(text->str, '\t');
+        if (tab) {
+            *tab++ = '\0';
+        }
+        print_insn(mon, addr, buf, size, text->str, tab ? tab : "");
+        addr += size;
+    }
+}
+
+/* Instructions: x/i, disassembled by capstone. */
 static bool dump_insns(Monitor *mon, CPUState *cpu, bool physical, uint64_t addr, int64_t count,
                        int size, GError **errp)
 {
     csh handle;
     cs_insn *insn;
 
+    if (cpu->cc->disas_insn) {
+        dump_insns_cpu(mon, cpu, physical, addr, count);
+        return true;
+    }
     if (!disas_open(cpu, size, &handle, errp)) {
         return false;
     }
     insn = cs_malloc(handle);
     for (int64_t i = 0; i < count; i++) {
-        g_autoptr(GString) bytes = g_string_new(NULL);
-        g_autofree char *line = NULL;
         uint8_t buf[DISAS_MAX_INSN];
         const uint8_t *code = buf;
         size_t n;
@@ -301,12 +336,7 @@ static bool dump_insns(Monitor *mon, CPUState *cpu, bool physical, uint64_t addr
             addr++;
             continue;
         }
-        for (int b = 0; b < insn->size; b++) {
-            g_string_append_printf(bytes, "%s%02x", b ? " " : "", insn->bytes[b]);
-        }
-        line = g_strdup_printf("0x%08" PRIx64 ":  %-24s %-7s %s", addr, bytes->str, insn->mnemonic,
-                               insn->op_str);
-        monitor_printf(mon, "%s\n", g_strchomp(line));
+        print_insn(mon, addr, insn->bytes, insn->size, insn->mnemonic, insn->op_str);
         addr += insn->size;
     }
     cs_free(insn, 1);

@@ -178,3 +178,14 @@ bool hmp_sendkey(Monitor *mon, const MonArgs *args, GVariant **ret, GError **err
     }
     return true;
 }
+
+/* "ctrl-al" completes to "ctrl-alt", "ctrl-alt_r": the key after the last '-'. */
+void hmp_complete_key_names(const char *word, GPtrArray *out)
+{
+    const char *dash = strrchr(word, '-');
+    int prefix_len = dash ? (int)(dash - word + 1) : 0;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(key_names); i++) {
+        g_ptr_array_add(out, g_strdup_printf("%.*s%s", prefix_len, word, key_names[i].name));
+    }
+}

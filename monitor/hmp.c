@@ -595,7 +595,9 @@ void hmp_complete(Monitor *mon, const char *line, GPtrArray *out)
     if (!cmd) {
         return;
     }
-    if (pos == 1 && cmd->sub) {
+    if (pos == 1 && cmd->args && cmd->args[0].name && cmd->args[0].complete) {
+        cmd->args[0].complete(w[1], out);
+    } else if (pos == 1 && cmd->sub) {
         hmp_add_names(cmd->sub, out);
     } else if (pos == 1 && cmd == help) {
         hmp_add_names(hmp_commands, out);

@@ -55,6 +55,9 @@ typedef enum MonArgType {
     MON_ARG_FORMAT,
 } MonArgType;
 
+/* HMP Tab completion of an argument: add the words that can stand where word is. */
+typedef void MonCompleteFunc(const char *word, GPtrArray *out);
+
 typedef struct MonArgSpec {
     const char *name; /* key in MonArgs, and in QMP's "arguments" */
     MonArgType type;
@@ -62,6 +65,7 @@ typedef struct MonArgSpec {
     char flag; /* MON_ARG_FLAG: the letter after '-' */
     /* QMP: a MON_ARG_STRING that also takes a JSON number or boolean, as text (qom-set). */
     bool qmp_any_scalar;
+    MonCompleteFunc *complete; /* NULL: no completion */
 } MonArgSpec;
 
 typedef struct MonArgs MonArgs;
@@ -102,6 +106,7 @@ typedef struct MonCommand {
      * this one string argument as "D,k=v,..." (device_add, like QEMU's).
      */
     const char *qmp_keyval;
+    const char *qmp_keyval_head; /* the key that leads the folded string; NULL: "driver" */
 } MonCommand;
 
 extern const MonCommand hmp_commands[];
@@ -140,6 +145,12 @@ void monitor_init_common(Monitor *mon, bool use_readline);
 /* getfd/closefd: the monitor's named descriptors. */
 void monitor_fds_close_all(Monitor *mon);
 
+/* Add key: value to an a{sv} dictionary being built (QMP replies and events). */
+static inline void mon_dict_add(GVariantBuilder *b, const char *key, GVariant *value)
+{
+    g_variant_builder_add(b, "{sv}", key, value);
+}
+
 /* qmp-qom.c: qom-list, qom-get, qom-set on /machine/peripheral/ID paths. */
 MonCmdFunc qmp_qom_list, qmp_qom_get, qmp_qom_set;
 MonPrintFunc hmp_print_qom_list, hmp_print_qom_get;
@@ -147,9 +158,19 @@ MonPrintFunc hmp_print_qom_list, hmp_print_qom_get;
 /* qmp-block.c: query-block, query-blockstats over the drives. */
 MonCmdFunc qmp_query_block, qmp_query_blockstats;
 MonPrintFunc hmp_print_block, hmp_print_blockstats;
+/* commit DEVICE|all: a drive's top image into its backing file. */
+MonCmdFunc hmp_commit;
 
 /* hmp-sendkey.c */
 MonCmdFunc hmp_sendkey;
+MonCompleteFunc hmp_complete_key_names;
+
+/* hmp-irq.c */
+MonCmdFunc hmp_info_irq, hmp_info_pic;
+
+/* hmp-net.c: info network, netdev_add/del, set_link, hostfwd_add/remove. */
+MonCmdFunc hmp_info_network, qmp_netdev_add, qmp_netdev_del, qmp_set_link, hmp_hostfwd_add,
+    hmp_hostfwd_remove;
 
 /* hmp.c */
 const MonCommand *hmp_find_command(const MonCommand *table, const char *name, size_t len);
@@ -173,5 +194,6 @@ bool mon_get_register(const char *name, uint64_t *value, GError **errp);
 
 /* hmp-dump.c */
 MonCmdFunc hmp_x, hmp_xp, hmp_print;
+MonCmdFunc hmp_dirty_log, hmp_info_dirty; /* hmp-dirty.c */
 
 #endif

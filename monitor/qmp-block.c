@@ -14,11 +14,6 @@
 #include "block/drive.h"
 #include "core/qdev.h"
 
-static void add(GVariantBuilder *b, const char *key, GVariant *value)
-{
-    g_variant_builder_add(b, "{sv}", key, value);
-}
-
 /* ImageInfo: one node and, under "backing-image", the chain beneath it. */
 static GVariant *block_image_info(BlockDriverState *bs, int depth)
 {
@@ -30,29 +25,29 @@ static GVariant *block_image_info(BlockDriverState *bs, int depth)
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    add(&b, "filename", g_variant_new_string(bdrv_get_filename(bs)));
-    add(&b, "format", g_variant_new_string(bdrv_get_format_name(bs)));
-    add(&b, "virtual-size", g_variant_new_int64(MAX(bdrv_getlength(bs), 0)));
+    mon_dict_add(&b, "filename", g_variant_new_string(bdrv_get_filename(bs)));
+    mon_dict_add(&b, "format", g_variant_new_string(bdrv_get_format_name(bs)));
+    mon_dict_add(&b, "virtual-size", g_variant_new_int64(MAX(bdrv_getlength(bs), 0)));
     if (actual >= 0) {
-        add(&b, "actual-size", g_variant_new_int64(actual));
+        mon_dict_add(&b, "actual-size", g_variant_new_int64(actual));
     }
     if (bdrv_get_info(bs, &bdi) == 0) {
         if (bdi.cluster_size) {
-            add(&b, "cluster-size", g_variant_new_int64(bdi.cluster_size));
+            mon_dict_add(&b, "cluster-size", g_variant_new_int64(bdi.cluster_size));
         }
         if (bdi.has_dirty) {
-            add(&b, "dirty-flag", g_variant_new_boolean(bdi.is_dirty));
+            mon_dict_add(&b, "dirty-flag", g_variant_new_boolean(bdi.is_dirty));
         }
     }
     if (backing_name && backing_name[0]) {
-        add(&b, "backing-filename", g_variant_new_string(backing_name));
+        mon_dict_add(&b, "backing-filename", g_variant_new_string(backing_name));
         if (backing_fmt && backing_fmt[0]) {
-            add(&b, "backing-filename-format", g_variant_new_string(backing_fmt));
+            mon_dict_add(&b, "backing-filename-format", g_variant_new_string(backing_fmt));
         }
     }
     /* Bounded as the block layer bounds chains; a cycle cannot make this recurse forever. */
     if (backing && depth < 64) {
-        add(&b, "backing-image", block_image_info(backing, depth + 1));
+        mon_dict_add(&b, "backing-image", block_image_info(backing, depth + 1));
     }
     return g_variant_builder_end(&b);
 }
@@ -74,21 +69,21 @@ static GVariant *block_inserted_info(DriveInfo *d)
     GVariantBuilder b, cache;
 
     g_variant_builder_init(&cache, G_VARIANT_TYPE_VARDICT);
-    add(&cache, "writeback", g_variant_new_boolean(blk_enable_write_cache(d->blk)));
+    mon_dict_add(&cache, "writeback", g_variant_new_boolean(blk_enable_write_cache(d->blk)));
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    add(&b, "file", g_variant_new_string(bdrv_get_filename(bs)));
-    add(&b, "node-name", g_variant_new_string(d->id));
-    add(&b, "ro", g_variant_new_boolean(bdrv_is_read_only(bs)));
-    add(&b, "drv", g_variant_new_string(bdrv_get_format_name(bs)));
-    add(&b, "encrypted", g_variant_new_boolean(false));
-    add(&b, "backing_file_depth", g_variant_new_int64(block_chain_depth(bs)));
+    mon_dict_add(&b, "file", g_variant_new_string(bdrv_get_filename(bs)));
+    mon_dict_add(&b, "node-name", g_variant_new_string(d->id));
+    mon_dict_add(&b, "ro", g_variant_new_boolean(bdrv_is_read_only(bs)));
+    mon_dict_add(&b, "drv", g_variant_new_string(bdrv_get_format_name(bs)));
+    mon_dict_add(&b, "encrypted", g_variant_new_boolean(false));
+    mon_dict_add(&b, "backing_file_depth", g_variant_new_int64(block_chain_depth(bs)));
     if (bdrv_backing(bs)) {
-        add(&b, "backing_file", g_variant_new_string(bdrv_get_backing_filename(bs)));
+        mon_dict_add(&b, "backing_file", g_variant_new_string(bdrv_get_backing_filename(bs)));
     }
-    add(&b, "detect_zeroes", g_variant_new_string("off"));
-    add(&b, "write_threshold", g_variant_new_int64(0));
-    add(&b, "cache", g_variant_builder_end(&cache));
-    add(&b, "image", block_image_info(bs, 0));
+    mon_dict_add(&b, "detect_zeroes", g_variant_new_string("off"));
+    mon_dict_add(&b, "write_threshold", g_variant_new_int64(0));
+    mon_dict_add(&b, "cache", g_variant_builder_end(&cache));
+    mon_dict_add(&b, "image", block_image_info(bs, 0));
     return g_variant_builder_end(&b);
 }
 
@@ -98,18 +93,19 @@ static void block_info_one(DriveInfo *d, void *opaque)
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    add(&b, "device", g_variant_new_string(d->id));
+    mon_dict_add(&b, "device", g_variant_new_string(d->id));
     /* QEMU names the device by its QOM path; mimic's devices are found by id (qom-list). */
     if (d->attached) {
-        add(&b, "qdev",
+        mon_dict_add(
+            &b, "qdev",
             g_variant_new_string(d->attached->id ? d->attached->id : device_type(d->attached)));
     }
-    add(&b, "locked", g_variant_new_boolean(false));
-    add(&b, "removable", g_variant_new_boolean(false));
-    add(&b, "type", g_variant_new_string("unknown"));
-    add(&b, "io-status", g_variant_new_string("ok"));
+    mon_dict_add(&b, "locked", g_variant_new_boolean(false));
+    mon_dict_add(&b, "removable", g_variant_new_boolean(false));
+    mon_dict_add(&b, "type", g_variant_new_string("unknown"));
+    mon_dict_add(&b, "io-status", g_variant_new_string(block_io_status_name(d->io_status)));
     if (d->blk) {
-        add(&b, "inserted", block_inserted_info(d));
+        mon_dict_add(&b, "inserted", block_inserted_info(d));
     }
     g_variant_builder_add_value(list, g_variant_builder_end(&b));
 }
@@ -150,6 +146,7 @@ void hmp_print_block(Monitor *mon, GVariant *ret)
     while ((info = g_variant_iter_next_value(&iter))) {
         g_autoptr(GVariant) ins = g_variant_lookup_value(info, "inserted", NULL);
         const char *qdev = dict_get_str(info, "qdev");
+        const char *io_status = dict_get_str(info, "io-status");
         gboolean ro = false, wb = false;
 
         if (!ins) {
@@ -163,6 +160,9 @@ void hmp_print_block(Monitor *mon, GVariant *ret)
                        dict_get_str(ins, "drv"), ro ? ", read-only" : "");
         if (qdev) {
             monitor_printf(mon, "    Attached to:      %s\n", qdev);
+        }
+        if (io_status && strcmp(io_status, "ok")) {
+            monitor_printf(mon, "    I/O status:       %s\n", io_status);
         }
         {
             g_autoptr(GVariant) cache = g_variant_lookup_value(ins, "cache", NULL);
@@ -193,22 +193,23 @@ static void block_stats_one(DriveInfo *d, void *opaque)
     }
     blk_get_stats(d->blk, &st);
     g_variant_builder_init(&s, G_VARIANT_TYPE_VARDICT);
-    add(&s, "rd_bytes", g_variant_new_int64(st.rd_bytes));
-    add(&s, "wr_bytes", g_variant_new_int64(st.wr_bytes));
-    add(&s, "rd_operations", g_variant_new_int64(st.rd_ops));
-    add(&s, "wr_operations", g_variant_new_int64(st.wr_ops));
-    add(&s, "flush_operations", g_variant_new_int64(st.flush_ops));
-    add(&s, "unmap_operations", g_variant_new_int64(st.discard_ops));
-    add(&s, "account_invalid", g_variant_new_boolean(false));
-    add(&s, "account_failed", g_variant_new_boolean(false));
+    mon_dict_add(&s, "rd_bytes", g_variant_new_int64(st.rd_bytes));
+    mon_dict_add(&s, "wr_bytes", g_variant_new_int64(st.wr_bytes));
+    mon_dict_add(&s, "rd_operations", g_variant_new_int64(st.rd_ops));
+    mon_dict_add(&s, "wr_operations", g_variant_new_int64(st.wr_ops));
+    mon_dict_add(&s, "flush_operations", g_variant_new_int64(st.flush_ops));
+    mon_dict_add(&s, "unmap_operations", g_variant_new_int64(st.discard_ops));
+    mon_dict_add(&s, "account_invalid", g_variant_new_boolean(false));
+    mon_dict_add(&s, "account_failed", g_variant_new_boolean(false));
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    add(&b, "device", g_variant_new_string(d->id));
-    add(&b, "node-name", g_variant_new_string(d->id));
+    mon_dict_add(&b, "device", g_variant_new_string(d->id));
+    mon_dict_add(&b, "node-name", g_variant_new_string(d->id));
     if (d->attached) {
-        add(&b, "qdev",
+        mon_dict_add(
+            &b, "qdev",
             g_variant_new_string(d->attached->id ? d->attached->id : device_type(d->attached)));
     }
-    add(&b, "stats", g_variant_builder_end(&s));
+    mon_dict_add(&b, "stats", g_variant_builder_end(&s));
     g_variant_builder_add_value(list, g_variant_builder_end(&b));
 }
 
@@ -240,4 +241,45 @@ void hmp_print_blockstats(Monitor *mon, GVariant *ret)
         monitor_printf(mon, "\n");
         g_variant_unref(entry);
     }
+}
+
+/* ---- HMP commit ---- */
+
+static bool drive_commit(DriveInfo *d, GError **errp)
+{
+    blk_drain(d->blk);
+    if (!bdrv_commit(blk_bs(d->blk), errp)) {
+        g_prefix_error(errp, "commit %s: ", d->id);
+        return false;
+    }
+    return true;
+}
+
+static void drive_commit_if_backed(DriveInfo *d, void *opaque)
+{
+    GError **errp = opaque;
+    if (!*errp && bdrv_backing(blk_bs(d->blk)) && !bdrv_is_read_only(blk_bs(d->blk))) {
+        drive_commit(d, errp);
+    }
+}
+
+/* commit DEVICE|all: as QEMU's, "all" skips drives without a writable top over a backing file. */
+bool hmp_commit(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
+{
+    const char *device = mon_args_get_str(args, "device");
+    if (strcmp(device, "all") == 0) {
+        GError *err = NULL;
+        drive_foreach(drive_commit_if_backed, &err);
+        if (err) {
+            g_propagate_error(errp, err);
+            return false;
+        }
+        return true;
+    }
+    DriveInfo *d = drive_get_by_id(device);
+    if (!d) {
+        error_setg(errp, "Device '%s' not found", device);
+        return false;
+    }
+    return drive_commit(d, errp);
 }

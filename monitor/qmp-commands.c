@@ -15,11 +15,6 @@
 #include "core/machine.h"
 #include "core/qdev.h"
 
-static void dict_add(GVariantBuilder *b, const char *key, GVariant *value)
-{
-    g_variant_builder_add(b, "{sv}", key, value);
-}
-
 /* ---- protocol ---- */
 
 static bool qmp_capabilities(Monitor *mon, const MonArgs *args, GVariant **ret, GError **errp)
@@ -32,7 +27,7 @@ static void add_command_name(const MonCommand *cmd, void *opaque)
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "name", g_variant_new_string(cmd->qmp_name));
+    mon_dict_add(&b, "name", g_variant_new_string(cmd->qmp_name));
     g_variant_builder_add_value(opaque, g_variant_builder_end(&b));
 }
 
@@ -55,7 +50,7 @@ static bool qmp_query_events(Monitor *mon, const MonArgs *args, GVariant **ret, 
         GVariantBuilder b;
 
         g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-        dict_add(&b, "name", g_variant_new_string(monitor_event_name(i)));
+        mon_dict_add(&b, "name", g_variant_new_string(monitor_event_name(i)));
         g_variant_builder_add_value(&list, g_variant_builder_end(&b));
     }
     *ret = g_variant_builder_end(&list);
@@ -95,18 +90,18 @@ static GVariant *schema_object(const char *name, const SchemaMember *members, in
         GVariantBuilder m;
 
         g_variant_builder_init(&m, G_VARIANT_TYPE_VARDICT);
-        dict_add(&m, "name", g_variant_new_string(members[i].name));
-        dict_add(&m, "type", g_variant_new_string(members[i].type));
+        mon_dict_add(&m, "name", g_variant_new_string(members[i].name));
+        mon_dict_add(&m, "type", g_variant_new_string(members[i].type));
         if (members[i].optional) {
             /* QEMU marks an optional member with "default": null; GVariant has no null. */
-            dict_add(&m, "default", g_variant_new_maybe(G_VARIANT_TYPE_STRING, NULL));
+            mon_dict_add(&m, "default", g_variant_new_maybe(G_VARIANT_TYPE_STRING, NULL));
         }
         g_variant_builder_add_value(&list, g_variant_builder_end(&m));
     }
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "name", g_variant_new_string(name));
-    dict_add(&b, "meta-type", g_variant_new_string("object"));
-    dict_add(&b, "members", g_variant_builder_end(&list));
+    mon_dict_add(&b, "name", g_variant_new_string(name));
+    mon_dict_add(&b, "meta-type", g_variant_new_string("object"));
+    mon_dict_add(&b, "members", g_variant_builder_end(&list));
     return g_variant_builder_end(&b);
 }
 
@@ -115,11 +110,11 @@ static GVariant *schema_entity(const char *name, const char *meta, const char *a
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "name", g_variant_new_string(name));
-    dict_add(&b, "meta-type", g_variant_new_string(meta));
-    dict_add(&b, "arg-type", g_variant_new_string(arg_type));
+    mon_dict_add(&b, "name", g_variant_new_string(name));
+    mon_dict_add(&b, "meta-type", g_variant_new_string(meta));
+    mon_dict_add(&b, "arg-type", g_variant_new_string(arg_type));
     if (!strcmp(meta, "command")) {
-        dict_add(&b, "ret-type", g_variant_new_string("any"));
+        mon_dict_add(&b, "ret-type", g_variant_new_string("any"));
     }
     return g_variant_builder_end(&b);
 }
@@ -154,9 +149,9 @@ static GVariant *schema_builtin(const char *name, const char *json_type)
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "name", g_variant_new_string(name));
-    dict_add(&b, "meta-type", g_variant_new_string("builtin"));
-    dict_add(&b, "json-type", g_variant_new_string(json_type));
+    mon_dict_add(&b, "name", g_variant_new_string(name));
+    mon_dict_add(&b, "meta-type", g_variant_new_string("builtin"));
+    mon_dict_add(&b, "json-type", g_variant_new_string(json_type));
     return g_variant_builder_end(&b);
 }
 
@@ -234,27 +229,27 @@ static void add_prop_info(const Property *prop, void *opaque)
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "name", g_variant_new_string(prop->name));
-    dict_add(&b, "type", g_variant_new_string(qdev_prop_type_name(prop)));
+    mon_dict_add(&b, "name", g_variant_new_string(prop->name));
+    mon_dict_add(&b, "type", g_variant_new_string(qdev_prop_type_name(prop)));
     if (prop->description) {
-        dict_add(&b, "description", g_variant_new_string(prop->description));
+        mon_dict_add(&b, "description", g_variant_new_string(prop->description));
     }
     switch (prop->type) {
     case PROP_BOOL:
-        dict_add(&b, "default-value", g_variant_new_boolean(prop->defval != 0));
+        mon_dict_add(&b, "default-value", g_variant_new_boolean(prop->defval != 0));
         break;
     case PROP_I32:
-        dict_add(&b, "default-value", g_variant_new_int64((int32_t)prop->defval));
+        mon_dict_add(&b, "default-value", g_variant_new_int64((int32_t)prop->defval));
         break;
     case PROP_STRING:
         if (prop->defstr) {
-            dict_add(&b, "default-value", g_variant_new_string(prop->defstr));
+            mon_dict_add(&b, "default-value", g_variant_new_string(prop->defstr));
         }
         break;
     case PROP_LINK:
         break;
     default:
-        dict_add(&b, "default-value", g_variant_new_uint64(prop->defval));
+        mon_dict_add(&b, "default-value", g_variant_new_uint64(prop->defval));
         break;
     }
     g_variant_builder_add_value(opaque, g_variant_builder_end(&b));
@@ -294,17 +289,17 @@ static bool qmp_query_machines(Monitor *mon, const MonArgs *args, GVariant **ret
             continue; /* an alias line: reported with its machine */
         }
         g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-        dict_add(&b, "name", g_variant_new_string(mc->name));
+        mon_dict_add(&b, "name", g_variant_new_string(mc->name));
         if (mc->alias) {
-            dict_add(&b, "alias", g_variant_new_string(mc->alias));
+            mon_dict_add(&b, "alias", g_variant_new_string(mc->alias));
         }
-        dict_add(&b, "is-default", g_variant_new_boolean(mc->is_default));
-        dict_add(&b, "cpu-max", g_variant_new_int64(mc->max_cpus));
-        dict_add(&b, "hotpluggable-cpus", g_variant_new_boolean(false));
-        dict_add(&b, "numa-mem-supported", g_variant_new_boolean(false));
-        dict_add(&b, "deprecated", g_variant_new_boolean(false));
+        mon_dict_add(&b, "is-default", g_variant_new_boolean(mc->is_default));
+        mon_dict_add(&b, "cpu-max", g_variant_new_int64(mc->max_cpus));
+        mon_dict_add(&b, "hotpluggable-cpus", g_variant_new_boolean(false));
+        mon_dict_add(&b, "numa-mem-supported", g_variant_new_boolean(false));
+        mon_dict_add(&b, "deprecated", g_variant_new_boolean(false));
         if (mc->default_cpu_type) {
-            dict_add(&b, "default-cpu-type", g_variant_new_string(mc->default_cpu_type));
+            mon_dict_add(&b, "default-cpu-type", g_variant_new_string(mc->default_cpu_type));
         }
         g_variant_builder_add_value(&list, g_variant_builder_end(&b));
     }

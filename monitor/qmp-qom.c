@@ -19,11 +19,6 @@
 #define PERIPHERAL "/machine/peripheral/"
 #define PERIPHERAL_ANON "/machine/peripheral-anon/"
 
-static void dict_add(GVariantBuilder *b, const char *key, GVariant *value)
-{
-    g_variant_builder_add(b, "{sv}", key, value);
-}
-
 typedef struct FindAnon {
     const char *name;
     DeviceState *dev;
@@ -68,8 +63,8 @@ static GVariant *qom_entry(const char *name, const char *type)
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    dict_add(&b, "name", g_variant_new_string(name));
-    dict_add(&b, "type", g_variant_new_string(type));
+    mon_dict_add(&b, "name", g_variant_new_string(name));
+    mon_dict_add(&b, "type", g_variant_new_string(type));
     return g_variant_builder_end(&b);
 }
 

@@ -32,6 +32,7 @@
  */
 #include "monitor/monitor-internal.h"
 #include "monitor/events.h"
+#include "util/option.h"
 #include <json-glib/json-glib.h>
 
 #define QMP_MAX_MESSAGE (1u << 20) /* bytes in one request */
@@ -319,40 +320,33 @@ static const MonArgSpec *qmp_find_arg(const MonCommand *cmd, const char *name)
     return NULL;
 }
 
-/* QEMU's keyval: a ',' in a value is written ",,". */
-static void qmp_append_keyval_escaped(GString *s, const char *value)
-{
-    for (const char *p = value; *p; p++) {
-        g_string_append_c(s, *p);
-        if (*p == ',') {
-            g_string_append_c(s, ',');
-        }
-    }
-}
-
-/* device_add: {"driver": "D", "id": "x", "iobase": 1280} -> "D,id=x,iobase=1280". */
+/*
+ * device_add: {"driver": "D", "id": "x", "iobase": 1280} -> "D,id=x,iobase=1280";
+ * netdev_add leads with "type" instead (qmp_keyval_head).
+ */
 static bool qmp_fold_keyval(const MonCommand *cmd, JsonObject *obj, MonArgs *args, GError **errp)
 {
-    JsonNode *driver = obj ? json_object_get_member(obj, "driver") : NULL;
+    const char *head = cmd->qmp_keyval_head ? cmd->qmp_keyval_head : "driver";
+    JsonNode *driver = obj ? json_object_get_member(obj, head) : NULL;
     g_autoptr(GString) s = g_string_new(NULL);
     JsonObjectIter iter;
     const char *key;
     JsonNode *node;
 
     if (!driver) {
-        error_setg(errp, "Parameter 'driver' is missing");
+        error_setg(errp, "Parameter '%s' is missing", head);
         return false;
     }
     if (!JSON_NODE_HOLDS_VALUE(driver) || json_node_get_value_type(driver) != G_TYPE_STRING) {
-        error_setg(errp, "Invalid parameter type for 'driver', expected: string");
+        error_setg(errp, "Invalid parameter type for '%s', expected: string", head);
         return false;
     }
-    qmp_append_keyval_escaped(s, json_node_get_string(driver));
+    keyval_append_escaped(s, json_node_get_string(driver));
     json_object_iter_init(&iter, obj);
     while (json_object_iter_next(&iter, &key, &node)) {
         GType vt = JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
 
-        if (!strcmp(key, "driver")) {
+        if (!strcmp(key, head)) {
             continue;
         }
         if (!*key || strpbrk(key, ",=")) {
@@ -361,7 +355,7 @@ static bool qmp_fold_keyval(const MonCommand *cmd, JsonObject *obj, MonArgs *arg
         }
         g_string_append_printf(s, ",%s=", key);
         if (vt == G_TYPE_STRING) {
-            qmp_append_keyval_escaped(s, json_node_get_string(node));
+            keyval_append_escaped(s, json_node_get_string(node));
         } else if (vt == G_TYPE_INT64) {
             g_string_append_printf(s, "%" PRId64, json_node_get_int(node));
         } else if (vt == G_TYPE_BOOLEAN) {

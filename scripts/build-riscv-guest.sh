@@ -1,11 +1,11 @@
 #!/bin/bash
 # Build mimic's riscv64 test guest from Debian packages only: a Linux Image
-# cross-built from Debian's linux-source-6.1 (tinyconfig plus
-# scripts/guest/riscv64.config) and a busybox initramfs whose /init is
+# cross-built from Debian's linux-source-6.1, or -6.12 with --linux 6.12
+# (tinyconfig plus scripts/guest/riscv64.config) and a busybox initramfs whose /init is
 # scripts/guest/init, with busybox cross-built statically from Debian's source
 # package.
 #
-# Needs (scripts/install-deps.sh installs them): linux-source-6.1,
+# Needs (scripts/install-deps.sh installs them): linux-source-6.1 (and -6.12),
 # gcc-riscv64-linux-gnu with libc6-dev-riscv64-cross, make, bc, bison, flex,
 # xz-utils, bzip2, cpio, gzip. The busybox source is fetched with
 # `apt-get source --download-only` through a temporary deb-src entry (twin of
@@ -14,14 +14,18 @@
 #
 # The result is cached in
 #     ${MIMIC_CACHE:-$HOME/.cache/mimic}/riscv64/{Image,initramfs.cpio.gz}
+# (riscv64-linux-6.12/ for --linux 6.12: the kernel whose drivers know the
+# AIA's IMSIC and APLIC, for -M virt,aia=aplic-imsic; Linux 6.1 has none)
+# (and vmlinux beside them, whose symbols debugger tests break on)
 # next to a stamp holding the hash of this script, the config fragment and the
 # init; a second run with the same three only prints the paths. About 4 minutes
 # (kernel) plus 1.5 (busybox) on 2 cores; MIMIC_JOBS sets make's -j (default:
 # the number of CPUs).
 #
-# Usage: scripts/build-riscv-guest.sh [--print] [--force]
+# Usage: scripts/build-riscv-guest.sh [--print] [--force] [--linux 6.1|6.12]
 #   --print   print only the two paths (kernel, then initramfs), one per line
 #   --force   rebuild even when the cache is current
+#   --linux   the Linux version to build (default 6.1)
 # Progress and errors go to stderr; the build logs of a failed step are kept in
 # the cache directory (kernel.log, busybox.log). Boot it with, e.g.
 #   mimic-system-riscv64 -M virt -m 512 -smp 2 -nographic -kernel Image \
@@ -29,36 +33,52 @@
 # (see scripts/guest/init for the mimic.cmd convention).
 set -euo pipefail
 
-LINUX_SRC_PKG=linux-source-6.1
-LINUX_TARBALL=/usr/src/linux-source-6.1.tar.xz
+linux_version=6.1
 BUSYBOX_SRC_PKG=busybox
 CROSS=riscv64-linux-gnu-
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 init_src="$here/guest/init"
+dhcp_src="$here/guest/udhcpc.script"
 config_src="$here/guest/riscv64.config"
-cache_dir="${MIMIC_CACHE:-$HOME/.cache/mimic}/riscv64"
-kernel_out="$cache_dir/Image"
-initrd_out="$cache_dir/initramfs.cpio.gz"
-stamp="$cache_dir/stamp"
 jobs=${MIMIC_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 print_only=0
 force=0
-for arg in "$@"; do
-    case "$arg" in
+while [ $# -gt 0 ]; do
+    case "$1" in
     --print) print_only=1 ;;
     --force) force=1 ;;
+    --linux)
+        [ $# -ge 2 ] || { echo "build-riscv-guest: --linux needs a version (6.1 or 6.12)" >&2; exit 2; }
+        linux_version=$2
+        shift
+        ;;
     -h | --help)
         sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
         exit 0
         ;;
     *)
-        echo "build-riscv-guest: unknown option '$arg' (try --help)" >&2
+        echo "build-riscv-guest: unknown option '$1' (try --help)" >&2
         exit 2
         ;;
     esac
+    shift
 done
+case "$linux_version" in
+6.1) cache_dir="${MIMIC_CACHE:-$HOME/.cache/mimic}/riscv64" ;;
+6.12) cache_dir="${MIMIC_CACHE:-$HOME/.cache/mimic}/riscv64-linux-6.12" ;;
+*)
+    echo "build-riscv-guest: --linux $linux_version: the guest builds from linux-source-6.1" \
+        "or linux-source-6.12" >&2
+    exit 2
+    ;;
+esac
+LINUX_SRC_PKG=linux-source-$linux_version
+LINUX_TARBALL=/usr/src/linux-source-$linux_version.tar.xz
+kernel_out="$cache_dir/Image"
+initrd_out="$cache_dir/initramfs.cpio.gz"
+stamp="$cache_dir/stamp"
 
 step="starting"
 msg() { echo "build-riscv-guest: $*" >&2; }
@@ -87,9 +107,16 @@ report() {
 }
 
 # --- cache check -----------------------------------------------------------
+# One build at a time per cache: a second caller (parallel tests, another
+# checkout) waits here and then finds the cache current.
+mkdir -p "$cache_dir"
+exec 9>"$cache_dir/.lock"
+flock 9
 [ -r "$init_src" ] || die "missing $init_src"
+[ -r "$dhcp_src" ] || die "missing $dhcp_src"
 [ -r "$config_src" ] || die "missing $config_src"
-self_hash=$(cat "${BASH_SOURCE[0]}" "$config_src" "$init_src" | sha256sum | cut -d' ' -f1)
+self_hash=$( (cat "${BASH_SOURCE[0]}" "$config_src" "$init_src" "$dhcp_src" &&
+    echo "$linux_version") | sha256sum | cut -d' ' -f1)
 if [ $force -eq 0 ] && [ -s "$kernel_out" ] && [ -s "$initrd_out" ] &&
     [ "$(head -n1 "$stamp" 2>/dev/null)" = "build=$self_hash" ]; then
     report
@@ -214,6 +241,9 @@ done
 [ -L "$root/bin/sh" ] || die "busybox has no sh applet"
 cp "$init_src" "$root/init"
 chmod 755 "$root/init"
+mkdir -p "$root/usr/share/udhcpc"
+cp "$dhcp_src" "$root/usr/share/udhcpc/default.script"
+chmod 755 "$root/usr/share/udhcpc/default.script"
 # With /dev/console in the archive the kernel hands init a console from the
 # first instruction; only root can make the node (init copes without it).
 [ "$(id -u)" -eq 0 ] && mknod -m 600 "$root/dev/console" c 5 1
@@ -225,6 +255,7 @@ chmod 755 "$root/init"
 step="writing the cache in $cache_dir"
 rm -f "$stamp"
 cp "$ksrc/arch/riscv/boot/Image" "$kernel_out.tmp" && mv "$kernel_out.tmp" "$kernel_out"
+cp "$ksrc/vmlinux" "$cache_dir/vmlinux.tmp" && mv "$cache_dir/vmlinux.tmp" "$cache_dir/vmlinux"
 cp "$work/initramfs.cpio.gz" "$initrd_out.tmp" && mv "$initrd_out.tmp" "$initrd_out"
 cp "$ksrc/.config" "$cache_dir/config"
 rm -f "$klog" "$bblog"

@@ -25,6 +25,7 @@ virtio_blk virtio_net failover net_failover virtio_rng"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 init_src="$here/guest/init"
+dhcp_src="$here/guest/udhcpc.script"
 cache_dir="${MIMIC_CACHE:-$HOME/.cache/mimic}/x86_64"
 kernel_out="$cache_dir/bzImage"
 initrd_out="$cache_dir/initramfs.cpio.gz"
@@ -78,13 +79,19 @@ for t in apt-get:apt apt-cache:apt dpkg-deb:dpkg cpio:cpio gzip:gzip sha256sum:c
     command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t%%:*}(${t#*:})"
 done
 [ -r "$init_src" ] || die "missing $init_src"
+[ -r "$dhcp_src" ] || die "missing $dhcp_src"
 
 # --- cache check -----------------------------------------------------------
+# One build at a time per cache: a second caller (parallel tests, another
+# checkout) waits here and then finds the cache current.
+mkdir -p "$cache_dir"
+exec 9>"$cache_dir/.lock"
+flock 9
 # The stamp's first line names the hash of this script and of the init; the
 # cache stays current until either changes (or --force). It does not follow the
 # mirror to a newer kernel by itself: tests keep booting the kernel they were
 # written against until someone asks for a rebuild.
-self_hash=$(cat "${BASH_SOURCE[0]}" "$init_src" | sha256sum | cut -d' ' -f1)
+self_hash=$(cat "${BASH_SOURCE[0]}" "$init_src" "$dhcp_src" | sha256sum | cut -d' ' -f1)
 if [ $force -eq 0 ] && [ -s "$kernel_out" ] && [ -s "$initrd_out" ] &&
     [ "$(head -n1 "$stamp" 2>/dev/null)" = "build=$self_hash" ]; then
     report
@@ -204,6 +211,9 @@ printf '%s\n' "${deps_line[@]}" >"$root/lib/modules/$kver/modules.dep"
 step="installing /init"
 cp "$init_src" "$root/init"
 chmod 755 "$root/init"
+mkdir -p "$root/usr/share/udhcpc"
+cp "$dhcp_src" "$root/usr/share/udhcpc/default.script"
+chmod 755 "$root/usr/share/udhcpc/default.script"
 # With /dev/console in the archive the kernel hands init a console from the
 # first instruction; only root can make the node (init copes without it).
 [ "$(id -u)" -eq 0 ] && mknod -m 600 "$root/dev/console" c 5 1

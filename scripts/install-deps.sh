@@ -8,12 +8,17 @@ set -e
 BUILD_DEPS="gcc make meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
 libjson-glib-dev libcapstone-dev zlib1g-dev libaio-dev liburing-dev libslirp-dev
 libseccomp-dev nettle-dev"
-# The riscv64 guest (scripts/build-riscv-guest.sh) builds Linux from linux-source-6.1
-# (bc, bison, flex, xz-utils) and static busybox against libc6-dev-riscv64-cross
-# (bzip2 unpacks its source); opensbi is the virt machine's default firmware.
+# The riscv64 guest (scripts/build-riscv-guest.sh) builds Linux from linux-source-6.1,
+# and from linux-source-6.12 for the AIA tests (bc, bison, flex, xz-utils), and static
+# busybox against libc6-dev-riscv64-cross
+# (bzip2 unpacks its source); opensbi is the virt machine's default firmware, and
+# u-boot-qemu's riscv64 builds boot on it in tests/functional/test_riscv_uboot.py.
+# acpica-tools' iasl disassembles the pc machine's DSDT (test_acpi_hotplug.py);
+# device-tree-compiler's dtc decompiles the virt machine's dumpdtb output.
 TEST_DEPS="python3 python3-pytest python3-pexpect binutils cpio gzip dpkg-dev gdb-multiarch
-gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-utils opensbi linux-source-6.1
-bc bison flex xz-utils bzip2"
+gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-utils opensbi u-boot-qemu linux-source-6.1
+linux-source-6.12 bc bison flex xz-utils bzip2 acpica-tools
+device-tree-compiler"
 # Debian's QEMU: the other column in benchmarks, and the optional oracle the tests use
 # when present (MIMIC_ORACLE=qemu; qemu-system-misc holds qemu-system-riscv64).
 BENCH_DEPS="qemu-system-x86 qemu-system-misc"

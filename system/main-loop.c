@@ -200,7 +200,11 @@ void main_loop_defer(void (*fn)(void *opaque), void *opaque)
     struct Deferred *d = g_new(struct Deferred, 1);
     d->fn = fn;
     d->opaque = opaque;
-    g_idle_add(run_deferred, d);
+    /*
+     * At the default priority, not idle's: a source that is ready on every
+     * iteration (slirp's) would otherwise starve deferred completions.
+     */
+    g_idle_add_full(G_PRIORITY_DEFAULT, run_deferred, d, NULL);
 }
 
 static void do_system_reset(void)

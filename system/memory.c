@@ -6,8 +6,12 @@
  * only fills addresses nothing has claimed yet. What remains of a leaf (RAM or
  * I/O) after its betters is what the guest sees. Aliases draw their target
  * through a window.
+ *
+ * RAM writes through the memory API are counted in the regions' dirty logs
+ * (system/memory-dirty.c); this file tells the listeners when logging changes.
  */
 #include "system/memory.h"
+#include "system/memory-internal.h"
 #include "util/error.h"
 #include <sys/mman.h>
 
@@ -94,6 +98,7 @@ void memory_region_destroy(MemoryRegion *mr)
     if (mr->kind == MR_RAM && mr->ram) {
         munmap(mr->ram, mr->size);
     }
+    memory_region_dirty_log_free(mr);
     g_ptr_array_unref(mr->subregions);
     g_free(mr->name);
     memset(mr, 0, sizeof(*mr));
@@ -407,6 +412,48 @@ void memory_listener_unregister(MemoryListener *l)
     }
 }
 
+static void call_log_hook(MemoryListener *l, MemoryRegionSection *s, MemoryLogEvent event)
+{
+    void (*hook)(MemoryListener *l, MemoryRegionSection *s) = NULL;
+
+    switch (event) {
+    case MEMORY_LOG_START:
+        hook = l->log_start;
+        break;
+    case MEMORY_LOG_STOP:
+        hook = l->log_stop;
+        break;
+    case MEMORY_LOG_SYNC:
+        hook = l->log_sync;
+        break;
+    case MEMORY_LOG_CLEAR:
+        hook = l->log_clear;
+        break;
+    }
+    if (hook) {
+        hook(l, s);
+    }
+}
+
+void memory_region_notify_log(MemoryRegion *mr, MemoryLogEvent event)
+{
+    for (guint a = 0; all_address_spaces && a < all_address_spaces->len; a++) {
+        AddressSpace *as = g_ptr_array_index(all_address_spaces, a);
+
+        for (unsigned i = 0; i < as->view->nr; i++) {
+            MemoryRegionSection s;
+
+            if (as->view->ranges[i].mr != mr) {
+                continue;
+            }
+            s = section_of(&as->view->ranges[i]);
+            for (guint li = 0; li < as->listeners->len; li++) {
+                call_log_hook(g_ptr_array_index(as->listeners, li), &s, event);
+            }
+        }
+    }
+}
+
 const FlatRange *flatview_lookup(const FlatView *fv, uint64_t addr)
 {
     unsigned lo = 0, hi = fv->nr;
@@ -584,6 +631,7 @@ static MemTxResult address_space_access(AddressSpace *as, uint64_t addr, uint8_t
                     memcpy(buf, r->mr->ram + off, chunk);
                 } else if (!r->readonly || force_rom) {
                     memcpy(r->mr->ram + off, buf, chunk);
+                    memory_region_set_dirty(r->mr, off, chunk);
                 }
             } else {
                 res |= io_dispatch(r->mr, off, buf, chunk, is_write);
@@ -620,9 +668,12 @@ void *address_space_map(AddressSpace *as, uint64_t addr, uint64_t *len, bool is_
         *len = 0;
         return NULL;
     }
-    off = addr - r->start;
-    *len = MIN(*len, r->size - off);
-    return r->mr->ram + r->offset_in_region + off;
+    off = addr - r->start + r->offset_in_region;
+    *len = MIN(*len, r->size - (addr - r->start));
+    if (is_write) {
+        memory_region_set_dirty(r->mr, off, *len);
+    }
+    return r->mr->ram + off;
 }
 
 /* ---- the machine's address spaces ---- */

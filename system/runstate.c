@@ -21,6 +21,7 @@ static const char *const runstate_names[] = {
     [RUN_STATE_SHUTDOWN] = "shutdown",
     [RUN_STATE_INTERNAL_ERROR] = "internal-error",
     [RUN_STATE_GUEST_PANICKED] = "guest-panicked",
+    [RUN_STATE_IO_ERROR] = "io-error",
 };
 
 RunState runstate_get(void)
@@ -46,6 +47,18 @@ void vm_state_notifier_add(VMChangeStateHandler cb, void *opaque)
         notifiers = g_array_new(FALSE, FALSE, sizeof(VMStateNotifier));
     }
     g_array_append_val(notifiers, n);
+}
+
+void vm_state_notifier_remove(VMChangeStateHandler cb, void *opaque)
+{
+    for (guint i = 0; notifiers && i < notifiers->len; i++) {
+        VMStateNotifier *n = &g_array_index(notifiers, VMStateNotifier, i);
+
+        if (n->cb == cb && n->opaque == opaque) {
+            g_array_remove_index(notifiers, i);
+            return;
+        }
+    }
 }
 
 static void notify(bool running)

@@ -10,9 +10,13 @@
 #include "core/qdev.h"
 #include "accel/accel.h"
 #include "block/drive.h"
+#include "block/secret.h"
 #include "chardev/char.h"
+#include "system/config-file.h"
 #include "gdbstub/gdbstub.h"
+#include "hw/core/fw_cfg.h"
 #include "monitor/monitor.h"
+#include "net/net.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/option.h"
@@ -56,8 +60,12 @@ typedef struct Config {
     GPtrArray *globals;
     GPtrArray *drives;    /* -drive, and -hda..-hdd turned into -drive specs */
     GPtrArray *blockdevs; /* -blockdev */
+    GPtrArray *netdevs;   /* -netdev */
+    GPtrArray *nics;      /* -nic and -net, as NetOptSpec */
     bool snapshot;
-    const char *gdb; /* -gdb / -s */
+    const char *gdb;         /* -gdb / -s */
+    GArray *config_entries;  /* of ConfigEntry: the options -writeconfig writes */
+    const char *writeconfig; /* -writeconfig FILE, "-" for stdout */
 } Config;
 
 typedef enum {
@@ -103,32 +111,73 @@ ADD_TO_LIST(devices)
 ADD_TO_LIST(globals)
 ADD_TO_LIST(drives)
 ADD_TO_LIST(blockdevs)
+ADD_TO_LIST(netdevs)
 
-/* -hda FILE is -drive file=FILE,index=0,media=disk on the machine's default interface. */
-static bool add_legacy_disk(Config *cfg, const char *file, int index)
+typedef struct NetOptSpec {
+    const char *spec;
+    bool legacy; /* -net rather than -nic */
+} NetOptSpec;
+
+static bool add_nic_spec(Config *cfg, const char *arg, bool legacy)
 {
+    NetOptSpec *n = g_new0(NetOptSpec, 1);
+
+    n->spec = arg;
+    n->legacy = legacy;
+    g_ptr_array_add(cfg->nics, n);
+    return true;
+}
+
+static bool opt_nic(Config *cfg, const char *arg, GError **errp)
+{
+    return add_nic_spec(cfg, arg, false);
+}
+
+static bool opt_net(Config *cfg, const char *arg, GError **errp)
+{
+    return add_nic_spec(cfg, arg, true);
+}
+
+static void note_for_writeconfig(Config *cfg, const char *option, const char *arg);
+
+/*
+ * -hda FILE is -drive file=FILE,index=0,media=disk on the machine's default
+ * interface; -cdrom FILE is index 2 with media=cdrom, as in QEMU.
+ */
+static bool add_legacy_drive(Config *cfg, const char *file, int index, const char *media)
+{
+    char *drive;
+
     GString *spec = g_string_new("file=");
 
-    for (const char *p = file; *p; p++) {
-        g_string_append_c(spec, *p);
-        if (*p == ',') {
-            g_string_append_c(spec, ','); /* ",," keeps a comma in the file name */
-        }
-    }
-    g_string_append_printf(spec, ",index=%d,media=disk", index);
-    g_ptr_array_add(cfg->drives, g_string_free(spec, FALSE));
+    keyval_append_escaped(spec, file); /* ",," keeps a comma in the file name */
+    g_string_append_printf(spec, ",index=%d,media=%s", index, media);
+    drive = g_string_free(spec, FALSE);
+    g_ptr_array_add(cfg->drives, drive);
+    note_for_writeconfig(cfg, "drive", drive);
     return true;
 }
 
 #define LEGACY_DISK(n, idx)                                                                        \
     static bool opt_hd##n(Config *cfg, const char *arg, GError **errp)                              \
     {                                                                                              \
-        return add_legacy_disk(cfg, arg, idx);                                                     \
+        return add_legacy_drive(cfg, arg, idx, "disk");                                            \
     }
 LEGACY_DISK(a, 0)
 LEGACY_DISK(b, 1)
 LEGACY_DISK(c, 2)
 LEGACY_DISK(d, 3)
+
+static bool opt_cdrom(Config *cfg, const char *arg, GError **errp)
+{
+    return add_legacy_drive(cfg, arg, 2, "cdrom");
+}
+
+/* -object secret,...: kept by the block layer until a drive names it (key-secret=). */
+static bool opt_object(Config *cfg, const char *arg, GError **errp)
+{
+    return secret_object_add(arg, errp);
+}
 
 static bool opt_snapshot(Config *cfg, const char *arg, GError **errp)
 {
@@ -248,6 +297,11 @@ static bool opt_uuid(Config *cfg, const char *arg, GError **errp)
     return true;
 }
 
+static bool opt_fw_cfg(Config *cfg, const char *arg, GError **errp)
+{
+    return fw_cfg_add_user_file_from_spec(arg, errp);
+}
+
 static bool opt_gdb(Config *cfg, const char *arg, GError **errp)
 {
     cfg->gdb = arg;
@@ -312,6 +366,13 @@ static bool opt_version(Config *cfg, const char *arg, GError **errp)
 }
 
 static bool opt_help(Config *cfg, const char *arg, GError **errp);
+static bool opt_readconfig(Config *cfg, const char *arg, GError **errp);
+
+static bool opt_writeconfig(Config *cfg, const char *arg, GError **errp)
+{
+    cfg->writeconfig = arg;
+    return true;
+}
 
 static const OptionDef options[] = {
     {"h", ARG_NONE, NULL, "print this help", opt_help},
@@ -361,19 +422,59 @@ static const OptionDef options[] = {
      opt_pidfile},
     {"uuid", ARG_REQUIRED, "uuid", "the VM's UUID (query-uuid)", opt_uuid},
     {"chardev", ARG_REQUIRED, "backend,id=id[,...]", "character device", opt_chardevs},
-    {"drive", ARG_REQUIRED, "file=F[,format=,if=virtio|none,id=,readonly=on,cache=,snapshot=on]",
+    {"drive", ARG_REQUIRED,
+     "file=F[,format=,if=virtio|ide|none,index=,media=,id=,readonly=on,cache=,snapshot=on]",
      "a disk image", opt_drives},
     {"blockdev", ARG_REQUIRED, "driver=D,node-name=N[,...]", "a block node", opt_blockdevs},
+    {"object", ARG_REQUIRED, "secret,id=ID,data=TEXT|file=PATH",
+     "a secret (the key of an encrypted image)", opt_object},
     {"hda", ARG_REQUIRED, "file", "first disk (as -drive file=F,index=0)", opt_hda},
     {"hdb", ARG_REQUIRED, "file", "second disk", opt_hdb},
     {"hdc", ARG_REQUIRED, "file", "third disk", opt_hdc},
     {"hdd", ARG_REQUIRED, "file", "fourth disk", opt_hdd},
+    {"cdrom", ARG_REQUIRED, "file", "CD-ROM image (as -drive file=F,index=2,media=cdrom)",
+     opt_cdrom},
     {"snapshot", ARG_NONE, NULL, "write to temporary overlays; images stay unchanged",
      opt_snapshot},
+    {"netdev", ARG_REQUIRED, "user|tap|socket|hubport,id=id[,...]", "a network backend",
+     opt_netdevs},
+    {"nic", ARG_REQUIRED, "type[,model=m][,mac=addr][,...]",
+     "a network backend and a NIC joined to it (-nic none: no NIC)", opt_nic},
+    {"net", ARG_REQUIRED, "nic[,model=m]|user|tap|socket[,...]",
+     "legacy: a NIC or backend on hub 0", opt_net},
     {"device", ARG_REQUIRED, "driver[,prop=value]", "add a device (-device help)", opt_devices},
     {"global", ARG_REQUIRED, "driver.prop=value", "default property value", opt_globals},
+    {"fw_cfg", ARG_REQUIRED, "[name=]N,file=F|string=S", "a named file for the firmware (fw_cfg)",
+     opt_fw_cfg},
     {"d", ARG_REQUIRED, "item,...", "debug log items (-d help)", opt_log_items},
     {"D", ARG_REQUIRED, "logfile", "write the debug log to a file", opt_log_file},
+    {"readconfig", ARG_REQUIRED, "file", "read options from a config file (as -writeconfig "
+                                         "writes it)",
+     opt_readconfig},
+    {"writeconfig", ARG_REQUIRED, "file", "write the options to a config file ('-': stdout)",
+     opt_writeconfig},
+};
+
+/*
+ * The options a config file holds, as QEMU names their sections: option,
+ * section, implied key, key (the option is one key of the section), merge.
+ */
+static const ConfigGroup config_groups[] = {
+    {"machine", "machine", "type", NULL, true},
+    {"M", "machine", "type", NULL, true},
+    {"kernel", "machine", NULL, "kernel", true},
+    {"initrd", "machine", NULL, "initrd", true},
+    {"append", "machine", NULL, "append", true},
+    {"bios", "machine", NULL, "firmware", true},
+    {"accel", "accel", "accel", NULL, true},
+    {"m", "memory", "size", NULL, true},
+    {"smp", "smp-opts", "cpus", NULL, true},
+    {"name", "name", "guest", NULL, true},
+    {"chardev", "chardev", "backend"},
+    {"drive", "drive", NULL},
+    {"device", "device", "driver"},
+    {"mon", "mon", "chardev"},
+    {"netdev", "netdev", "type"},
 };
 
 static bool opt_help(Config *cfg, const char *arg, GError **errp)
@@ -404,12 +505,46 @@ static const OptionDef *find_option(const char *name)
     return NULL;
 }
 
+/* Keep option's argument for -writeconfig when a config file can hold the option. */
+static void note_for_writeconfig(Config *cfg, const char *option, const char *arg)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(config_groups); i++) {
+        if (!strcmp(config_groups[i].option, option)) {
+            ConfigEntry e = {&config_groups[i], arg};
+
+            g_array_append_val(cfg->config_entries, e);
+            return;
+        }
+    }
+}
+
+static bool run_option(Config *cfg, const OptionDef *o, const char *arg, GError **errp)
+{
+    if (!o->handle(cfg, arg, errp)) {
+        return false;
+    }
+    note_for_writeconfig(cfg, o->name, arg);
+    return true;
+}
+
+static bool apply_config_option(const ConfigGroup *group, const char *arg, void *opaque,
+                                GError **errp)
+{
+    /* Options keep their argument, as they keep argv's strings: this copy lives on. */
+    return run_option(opaque, find_option(group->option), g_strdup(arg), errp);
+}
+
+static bool opt_readconfig(Config *cfg, const char *arg, GError **errp)
+{
+    return config_file_read(arg, config_groups, ARRAY_SIZE(config_groups), apply_config_option,
+                            cfg, errp);
+}
+
 static bool parse_command_line(Config *cfg, int argc, char **argv, GError **errp)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = NULL;
         const OptionDef *o;
-        g_autoptr(GError) err = NULL;
 
         if (argv[i][0] != '-') {
             error_setg(errp, "'%s': expected an option; a disk image is given with "
@@ -430,10 +565,13 @@ static bool parse_command_line(Config *cfg, int argc, char **argv, GError **errp
             }
             arg = argv[++i];
         }
-        if (!o->handle(cfg, arg, &err)) {
-            g_propagate_error(errp, g_steal_pointer(&err));
+        if (!run_option(cfg, o, arg, errp)) {
             return false;
         }
+    }
+    if (cfg->writeconfig) {
+        return config_file_write(cfg->writeconfig, (ConfigEntry *)cfg->config_entries->data,
+                                 cfg->config_entries->len, errp);
     }
     return true;
 }
@@ -695,6 +833,62 @@ static bool check_readable(const char *opt, const char *path, GError **errp)
     return true;
 }
 
+/* QEMU's default network: -nic user on the machine's NIC model, unless told otherwise. */
+static bool wants_default_nic(const Config *cfg, const MachineState *ms)
+{
+    return ms->mc->default_net && !cfg->nodefaults && cfg->netdevs->len == 0 &&
+           cfg->nics->len == 0;
+}
+
+static bool create_netdevs(Config *cfg, const MachineState *ms, GError **errp)
+{
+    if (wants_default_nic(cfg, ms)) {
+        return net_nic_option("user", errp);
+    }
+    for (guint i = 0; i < cfg->netdevs->len; i++) {
+        if (!net_netdev_add(g_ptr_array_index(cfg->netdevs, i), errp)) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg->nics->len; i++) {
+        NetOptSpec *n = g_ptr_array_index(cfg->nics, i);
+        if (n->legacy ? !net_legacy_option(n->spec, errp) : !net_nic_option(n->spec, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The NICs -nic and -net nic asked for, as -device MODEL,netdev=...,mac=... */
+static bool create_nics(MachineState *ms, GError **errp)
+{
+    GPtrArray *nics = net_nic_requests();
+
+    if (net_nic_none()) {
+        return true;
+    }
+    for (guint i = 0; i < nics->len; i++) {
+        NICInfo *nd = g_ptr_array_index(nics, i);
+        const char *model = nd->model ? nd->model : ms->mc->default_nic_model;
+        g_autofree char *spec = NULL;
+        g_autoptr(GError) err = NULL;
+
+        if (!model) {
+            error_setg(errp, "-nic: the %s machine has no default NIC model; name one with "
+                             "model= (model=help lists them)",
+                       ms->mc->name);
+            return false;
+        }
+        spec = g_strdup_printf("%s,netdev=%s%s%s", model, nd->netdev->name, nd->mac ? ",mac=" : "",
+                               nd->mac ? nd->mac : "");
+        if (!qdev_device_add(spec, &err)) {
+            error_setg(errp, "-nic model=%s: %s", model, err->message);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool build_vm(Config *cfg, MachineState *ms, GError **errp)
 {
     const AccelOps *accel;
@@ -751,6 +945,10 @@ static bool build_vm(Config *cfg, MachineState *ms, GError **errp)
         }
     }
     drive_set_default_snapshot(cfg->snapshot);
+    if (ms->mc->default_block_interface &&
+        !drive_set_default_interface_name(ms->mc->default_block_interface, errp)) {
+        return false;
+    }
     for (guint i = 0; i < cfg->blockdevs->len; i++) {
         if (!blockdev_add_from_spec(g_ptr_array_index(cfg->blockdevs, i), errp)) {
             return false;
@@ -760,6 +958,9 @@ static bool build_vm(Config *cfg, MachineState *ms, GError **errp)
         if (!drive_add_from_spec(g_ptr_array_index(cfg->drives, i), errp)) {
             return false;
         }
+    }
+    if (!create_netdevs(cfg, ms, errp)) {
+        return false;
     }
     apply_defaults(cfg);
     if (!create_serials(cfg, errp)) {
@@ -775,7 +976,7 @@ static bool build_vm(Config *cfg, MachineState *ms, GError **errp)
     accel_set_current(accel);
     ms->accel_list = accel->name;
     current_machine = ms;
-    if (!accel->init_machine(ms, errp) || !ms->mc->init(ms, errp)) {
+    if (!accel->init_machine(ms, errp) || !ms->mc->init(ms, errp) || !create_nics(ms, errp)) {
         return false;
     }
     for (guint i = 0; i < cfg->devices->len; i++) {
@@ -783,6 +984,7 @@ static bool build_vm(Config *cfg, MachineState *ms, GError **errp)
             return false;
         }
     }
+    qdev_machine_creation_done();
     return create_monitors(cfg, errp);
 }
 
@@ -1001,6 +1203,9 @@ int main(int argc, char **argv)
         .globals = g_ptr_array_new(),
         .drives = g_ptr_array_new(),
         .blockdevs = g_ptr_array_new(),
+        .config_entries = g_array_new(FALSE, FALSE, sizeof(ConfigEntry)),
+        .netdevs = g_ptr_array_new(),
+        .nics = g_ptr_array_new(),
     };
     MachineState ms = {0};
     GError *err = NULL;

@@ -9,8 +9,13 @@
 #include "block/block.h"
 #include "util/error.h"
 
+/* --image-opts was given: image names are option lists (bdrv_parse_image_opts). */
+extern bool img_image_opts;
 BlockBackend *img_open(const char *filename, const char *fmt, int flags, bool force_share,
                        const char *cache, bool quiet);
+/* Open filename itself (never an option list) with options o. */
+BlockBackend *img_open_with(const char *filename, BlockOpenOptions *o, int flags,
+                            bool force_share, const char *cache);
 /* Parse "-o key=val,..." into *opts. keys_out collects the keys given (for amend). */
 bool img_parse_create_opts(const char *optstr, BlockCreateOptions *opts, GPtrArray *keys_out,
                            GError **errp);
@@ -31,5 +36,6 @@ void json_int(JsonWriter *w, const char *key, int64_t val);
 void json_raw(JsonWriter *w, const char *key, const char *literal);
 
 int img_convert(int argc, char **argv);
+int img_bench(int argc, char **argv);
 
 #endif

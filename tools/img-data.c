@@ -129,8 +129,10 @@ int img_convert(int argc, char **argv)
             goto out;
         }
     }
-    dst = img_open(out_name, out_fmt, BDRV_O_RDWR | (out_backing ? 0 : BDRV_O_NO_BACKING), false,
-                   cache, true);
+    BlockOpenOptions dst_opts = { .format = out_fmt, .quiet = true,
+                                  .key_secret = opts.key_secret };
+    dst = img_open_with(out_name, &dst_opts, BDRV_O_RDWR | (out_backing ? 0 : BDRV_O_NO_BACKING),
+                        false, cache);
     if (!dst) {
         goto out;
     }
@@ -447,6 +449,66 @@ out:
 
 /* ---- commit ---- */
 
+static void commit_progress(void *opaque, double percent)
+{
+    progress(*(bool *)opaque, percent);
+}
+
+/* The node of top's backing chain (below top) that is the file base_name, or NULL. */
+static BlockDriverState *chain_find(BlockDriverState *top, const char *base_name)
+{
+    g_autofree char *want = realpath(base_name, NULL);
+    for (BlockDriverState *bs = bdrv_backing(top); bs && want; bs = bdrv_backing(bs)) {
+        g_autofree char *have = realpath(bdrv_get_filename(bs), NULL);
+        if (have && !strcmp(have, want)) {
+            return bs;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * commit -b base: the layers between top and base go into base, which may sit
+ * anywhere below top. The chain is read through a shared read-only open while
+ * base is written through a second, writable open. As qemu-img's, -b implies
+ * -d: the top keeps its data, since the layers between may no longer match it.
+ */
+static int img_commit_into(const char *top_name, const char *fmt, const char *base_name,
+                           bool show_progress, bool quiet)
+{
+    BlockBackend *top = img_open(top_name, fmt, 0, true, "unsafe", true);
+    if (!top) {
+        return 1;
+    }
+    BlockDriverState *base_node = chain_find(blk_bs(top), base_name);
+    if (!base_node) {
+        error_report("Did not find '%s' in the backing chain of '%s'", base_name, top_name);
+        blk_unref(top);
+        return 1;
+    }
+    BlockBackend *base = img_open(bdrv_get_filename(base_node), bdrv_get_format_name(base_node),
+                                  BDRV_O_RDWR | BDRV_O_NO_BACKING, false, "unsafe", true);
+    int ret = 1;
+    if (base) {
+        int r = bdrv_commit_copy(blk_bs(top), base_node, blk_bs(base), commit_progress,
+                                 &show_progress);
+        if (r < 0) {
+            error_report("Error while committing '%s': %s", top_name, g_strerror(-r));
+        } else {
+            ret = 0;
+        }
+    }
+    if (show_progress) {
+        printf("\n");
+    }
+    if (ret == 0 && !quiet) {
+        printf("Image committed.\n");
+    }
+    blk_unref(base);
+    blk_unref(top);
+    return ret;
+}
+
 int img_commit(int argc, char **argv)
 {
     const char *fmt = NULL, *base_name = NULL;
@@ -482,12 +544,10 @@ int img_commit(int argc, char **argv)
         error_report("Expecting one image file name");
         return 1;
     }
-    if (base_name) {
-        error_report("commit -b is not supported yet; mimic commits into the immediate backing "
-                     "file");
-        return 1;
-    }
     show_progress &= !quiet;
+    if (base_name) {
+        return img_commit_into(argv[optind], fmt, base_name, show_progress, quiet);
+    }
     BlockBackend *top = img_open(argv[optind], fmt, BDRV_O_RDWR | BDRV_O_NO_BACKING, false,
                                  "unsafe", true);
     if (!top) {
@@ -508,36 +568,14 @@ int img_commit(int argc, char **argv)
     }
     /* The top reads through the writable base for anything it does not hold itself. */
     bdrv_set_backing(tbs, blk_bs(base));
-    int64_t len = blk_getlength(top);
     int ret = 1;
-    g_autofree uint8_t *buf = g_malloc(IO_BUF_SIZE);
-    GError *err = NULL;
-    if (blk_getlength(base) < len && !blk_truncate(base, len, false, PREALLOC_MODE_OFF, &err)) {
-        error_report_err(err);
-        goto out;
-    }
-    for (int64_t off = 0; off < len;) {
-        int64_t pnum;
-        int st = bdrv_is_allocated(tbs, off, MIN(len - off, IO_BUF_SIZE), &pnum);
-        if (st < 0) {
-            error_report("Block status failed at offset %" PRId64, off);
-            goto out;
-        }
-        if (st) {
-            if (blk_pread(top, off, pnum, buf) < 0 || blk_pwrite(base, off, pnum, buf, 0) < 0) {
-                error_report("Error while committing at offset %" PRId64, off);
-                goto out;
-            }
-        }
-        off += pnum;
-        progress(show_progress, off * 100.0 / len);
-    }
-    if (blk_flush(base) < 0) {
-        error_report("Could not flush the base image");
+    int r = bdrv_commit_copy(tbs, blk_bs(base), blk_bs(base), commit_progress, &show_progress);
+    if (r < 0) {
+        error_report("Error while committing '%s': %s", argv[optind], g_strerror(-r));
         goto out;
     }
     if (!drop) {
-        int r = bdrv_make_empty(tbs);
+        r = bdrv_make_empty(tbs);
         if (r < 0 && r != -ENOTSUP) {
             error_report("Could not empty %s: %s", argv[optind], g_strerror(-r));
             goto out;

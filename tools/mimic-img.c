@@ -5,6 +5,7 @@
  */
 #include "img-common.h"
 #include "util/option.h"
+#include "block/secret.h"
 #include <getopt.h>
 #include <math.h>
 #include <time.h>
@@ -12,10 +13,11 @@
 
 /* ---- shared helpers ---- */
 
-BlockBackend *img_open(const char *filename, const char *fmt, int flags, bool force_share,
-                       const char *cache, bool quiet)
+bool img_image_opts;
+
+BlockBackend *img_open_with(const char *filename, BlockOpenOptions *o, int flags,
+                            bool force_share, const char *cache)
 {
-    BlockOpenOptions o = { .format = fmt, .quiet = quiet };
     GError *err = NULL;
     if (force_share) {
         if (flags & BDRV_O_RDWR) {
@@ -24,16 +26,66 @@ BlockBackend *img_open(const char *filename, const char *fmt, int flags, bool fo
         }
         flags |= BDRV_O_FORCE_SHARE;
     }
-    if (cache && !bdrv_parse_cache_mode(cache, &flags, &o.writethrough, &err)) {
+    if (cache && !bdrv_parse_cache_mode(cache, &flags, &o->writethrough, &err)) {
         error_report_err(err);
         return NULL;
     }
-    BlockBackend *blk = blk_new_open(filename, &o, flags, &err);
+    BlockBackend *blk = blk_new_open(filename, o, flags, &err);
     if (!blk) {
         error_report("Could not open '%s': %s", filename, err->message);
         g_error_free(err);
     }
     return blk;
+}
+
+BlockBackend *img_open(const char *filename, const char *fmt, int flags, bool force_share,
+                       const char *cache, bool quiet)
+{
+    BlockOpenOptions o = { .format = fmt, .quiet = quiet };
+    if (!img_image_opts) {
+        return img_open_with(filename, &o, flags, force_share, cache);
+    }
+    GError *err = NULL;
+    const char *path;
+    KeyValList *kv = bdrv_parse_image_opts(filename, &path, &o, &err);
+    if (!kv) {
+        error_report_err(err);
+        return NULL;
+    }
+    BlockBackend *blk = img_open_with(path, &o, flags, force_share, cache);
+    keyval_free(kv);
+    return blk;
+}
+
+/*
+ * --object and --image-opts may follow any verb (as in qemu-img): take them out
+ * of argv before the verb parses its own flags. Returns false on a bad --object.
+ */
+static bool img_take_global_options(int *argc, char **argv)
+{
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *obj = NULL;
+        if (!strcmp(argv[i], "--object") && i + 1 < *argc) {
+            obj = argv[++i];
+        } else if (g_str_has_prefix(argv[i], "--object=")) {
+            obj = argv[i] + strlen("--object=");
+        } else if (!strcmp(argv[i], "--image-opts")) {
+            img_image_opts = true;
+            continue;
+        } else {
+            argv[out++] = argv[i];
+            continue;
+        }
+        GError *err = NULL;
+        if (!secret_object_add(obj, &err)) {
+            error_report_err(err);
+            return false;
+        }
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return true;
 }
 
 bool img_parse_size(const char *str, uint64_t *out)
@@ -120,6 +172,14 @@ bool img_parse_create_opts(const char *optstr, BlockCreateOptions *opts, GPtrArr
                 return false;
             }
             opts->refcount_bits = (int)n;
+        } else if (!strcmp(k, "encrypt.format")) {
+            opts->encrypt_format = g_strdup(v);
+        } else if (!strcmp(k, "encrypt.key-secret") || !strcmp(k, "key-secret")) {
+            opts->key_secret = g_strdup(v);
+        } else if (!strcmp(k, "encrypt.iter-time") || !strcmp(k, "iter-time")) {
+            if (!parse_uint(v, &opts->iter_time_ms, errp)) {
+                return false;
+            }
         } else if (!strcmp(k, "compression_type")) {
             if (strcmp(v, "zlib")) {
                 error_setg(errp, "Unsupported compression_type '%s'; mimic supports zlib", v);
@@ -128,7 +188,8 @@ bool img_parse_create_opts(const char *optstr, BlockCreateOptions *opts, GPtrArr
         } else {
             error_setg(errp, "Invalid option '%s'; supported: size, cluster_size, backing_file, "
                              "backing_fmt, preallocation, compat, lazy_refcounts, refcount_bits, "
-                             "compression_type", k);
+                             "compression_type, encrypt.format, encrypt.key-secret, "
+                             "encrypt.iter-time, key-secret, iter-time", k);
             return false;
         }
     }
@@ -377,6 +438,9 @@ static void info_json(JsonWriter *w, BlockDriverState *bs)
         json_str(w, "full-backing-filename", full);
         json_str(w, "backing-filename", bf);
     }
+    if (has_bdi && bdi.encrypted) {
+        json_raw(w, "encrypted", "true");
+    }
     json_raw(w, "dirty-flag", has_bdi && bdi.is_dirty ? "true" : "false");
     json_end(w, '}');
 }
@@ -418,6 +482,9 @@ static void info_human(BlockDriverState *bs)
     }
     if (has_bdi && bdi.cluster_size) {
         printf("cluster_size: %" PRId64 "\n", bdi.cluster_size);
+    }
+    if (has_bdi && bdi.encrypted) {
+        printf("encrypted: yes\n");
     }
     if (has_bdi && bdi.is_dirty) {
         printf("cleanly shut down: no\n");
@@ -496,7 +563,7 @@ static int img_info(int argc, char **argv)
         error_report("Expecting one image file name");
         return 1;
     }
-    int flags = chain ? 0 : BDRV_O_NO_BACKING;
+    int flags = BDRV_O_NO_IO | (chain ? 0 : BDRV_O_NO_BACKING);
     BlockBackend *blk = img_open(argv[optind], fmt, flags, force, NULL, true);
     if (!blk) {
         return 1;
@@ -989,6 +1056,9 @@ static const struct {
     const char *usage;
 } img_cmds[] = {
     { "amend", img_amend, "amend [-f fmt] -o options filename" },
+    { "bench", img_bench, "bench [-c count] [-d depth] [-f fmt] [--flush-interval=flush_interval] "
+                          "[-i aio] [-n] [--no-drain] [-o offset] [--pattern=pattern] [-q] "
+                          "[-s buffer_size] [-S step_size] [-t cache] [-w] [-U] filename" },
     { "check", img_check, "check [-q] [-f fmt] [--output=ofmt] [-r [leaks | all]] [-U] filename" },
     { "commit", img_commit, "commit [-q] [-f fmt] [-b base] [-d] [-p] filename" },
     { "compare", img_compare, "compare [-f fmt] [-F fmt] [-p] [-q] [-s] [-U] filename1 "
@@ -1044,7 +1114,11 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < ARRAY_SIZE(img_cmds); i++) {
         if (!strcmp(cmd, img_cmds[i].name)) {
-            return img_cmds[i].fn(argc - 1, argv + 1);
+            int verb_argc = argc - 1;
+            if (!img_take_global_options(&verb_argc, argv + 1)) {
+                return 1;
+            }
+            return img_cmds[i].fn(verb_argc, argv + 1);
         }
     }
     error_report("Command not found: %s\nTry 'mimic-img --help' for the list of commands", cmd);

@@ -1,6 +1,7 @@
 /*
  * mimic-io: exercise a block driver with qemu-io's command language:
- *   mimic-io [-f fmt] [-r] [-t cache] [-n] [-U] [-c "cmd"]... [file]
+ *   mimic-io [--object secret,...] [--image-opts] [-f fmt] [-r] [-t cache] [-n]
+ *            [-i threads|native|io_uring] [-U] [-c "cmd"]... [file]
  * Commands: read, write, readv, writev (-P pattern, -z zeroes, -c compressed,
  * -q quiet), aio_read, aio_write, aio_flush, discard, flush, length, info,
  * map, open [-r] [-o opts], close, help, quit. Without -c, commands are read
@@ -9,6 +10,7 @@
 #include "block/block.h"
 #include "util/error.h"
 #include "util/option.h"
+#include "block/secret.h"
 #include <getopt.h>
 #include <math.h>
 #include <time.h>
@@ -17,6 +19,7 @@ static BlockBackend *blk;
 static int open_flags;
 static char *open_fmt;
 static bool force_share;
+static bool image_opts;
 static bool writethrough;
 static int aio_pending;
 
@@ -80,14 +83,24 @@ static bool open_image(const char *name, const char *optstr, bool readonly)
             error_report_err(err);
             return false;
         }
+        o.key_secret = bdrv_take_key_secret(kv);
         if (!keyval_take_size(kv, "l2-cache-size", 0, &o.l2_cache_size, &err) ||
-            !keyval_check_all_used(kv, "driver, cache, l2-cache-size", &err)) {
+            !keyval_check_all_used(kv, "driver, cache, l2-cache-size, encrypt.key-secret, "
+                                       "key-secret", &err)) {
             error_report_err(err);
             return false;
         }
     }
     if (force_share && !(flags & BDRV_O_RDWR)) {
         flags |= BDRV_O_FORCE_SHARE;
+    }
+    g_autoptr(KeyValList) image_kv = NULL;
+    if (image_opts) {
+        image_kv = bdrv_parse_image_opts(name, &name, &o, &err);
+        if (!image_kv) {
+            error_report_err(err);
+            return false;
+        }
     }
     blk = blk_new_open(name, &o, flags, &err);
     if (!blk) {
@@ -446,6 +459,9 @@ int main(int argc, char **argv)
         { "read-only", no_argument, NULL, 'r' },
         { "nocache", no_argument, NULL, 'n' },
         { "cache", required_argument, NULL, 't' },
+        { "aio", required_argument, NULL, 'i' },
+        { "object", required_argument, NULL, 'O' + 256 },
+        { "image-opts", no_argument, NULL, 'I' + 256 },
         { "force-share", no_argument, NULL, 'U' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -474,13 +490,28 @@ int main(int argc, char **argv)
         case 'U':
             force_share = true;
             break;
+        case 'i':
+            if (!bdrv_parse_aio(optarg, &open_flags, &err)) {
+                error_report_err(err);
+                return 1;
+            }
+            break;
+        case 'O' + 256:
+            if (!secret_object_add(optarg, &err)) {
+                error_report_err(err);
+                return 1;
+            }
+            break;
+        case 'I' + 256:
+            image_opts = true;
+            break;
         case 'k':
         case 'q':
         case 'd':
-        case 'i':
             break;
         case 'h':
-            printf("Usage: mimic-io [-f fmt] [-r] [-n] [-t cache] [-U] [-c cmd]... [file]\n");
+            printf("Usage: mimic-io [--object objectdef] [--image-opts] [-f fmt] [-r] [-n] [-t cache] "
+                   "[-i aio] [-U] [-c cmd]... [file]\n");
             return 0;
         default:
             return 1;

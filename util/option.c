@@ -34,6 +34,16 @@ static char *read_token(const char **pp, const char *stops)
     return g_string_free(out, FALSE);
 }
 
+void keyval_append_escaped(GString *out, const char *value)
+{
+    for (const char *p = value; *p; p++) {
+        g_string_append_c(out, *p);
+        if (*p == ',') {
+            g_string_append_c(out, ',');
+        }
+    }
+}
+
 KeyValList *keyval_parse(const char *optname, const char *str, const char *implied_key,
                          GError **errp)
 {

@@ -172,6 +172,19 @@ static bool section_is_mappable(const MemoryRegionSection *s)
            (!s->readonly || kvm.readonly_mem);
 }
 
+/* The slot that holds section s, or -1. */
+static int slot_of_section(const MemoryRegionSection *s)
+{
+    for (int i = 0; i < kvm.nr_slots; i++) {
+        const KVMSlot *slot = &kvm.slots[i];
+
+        if (slot->used && slot->gpa == s->offset_within_address_space && slot->size == s->size) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 static void kvm_region_add(MemoryListener *l, MemoryRegionSection *s)
 {
     /* Non-page-aligned RAM stays out of the slots: it exits as MMIO and the memory API
@@ -185,7 +198,8 @@ static void kvm_region_add(MemoryListener *l, MemoryRegionSection *s)
                 .gpa = s->offset_within_address_space,
                 .size = s->size,
                 .host = s->mr->ram + s->offset_within_region,
-                .flags = s->readonly ? KVM_MEM_READONLY : 0,
+                .flags = (s->readonly ? KVM_MEM_READONLY : 0) |
+                         (s->mr->dirty_log_mask ? KVM_MEM_LOG_DIRTY_PAGES : 0),
                 .used = true,
             };
             if (!slot_set(i, &kvm.slots[i])) {
@@ -200,12 +214,60 @@ static void kvm_region_add(MemoryListener *l, MemoryRegionSection *s)
 
 static void kvm_region_del(MemoryListener *l, MemoryRegionSection *s)
 {
-    for (int i = 0; i < kvm.nr_slots; i++) {
-        KVMSlot *slot = &kvm.slots[i];
-        if (slot->used && slot->gpa == s->offset_within_address_space && slot->size == s->size) {
-            slot->used = false;
-            slot_set(i, slot);
-            return;
+    int i = slot_of_section(s);
+
+    if (i >= 0) {
+        kvm.slots[i].used = false;
+        slot_set(i, &kvm.slots[i]);
+    }
+}
+
+/* Dirty logging on or off for a slot: only its flags change (KVM API, KVM_MEM_LOG_DIRTY_PAGES). */
+static void kvm_log_toggle(MemoryRegionSection *s, bool on)
+{
+    int i = slot_of_section(s);
+
+    if (i < 0) {
+        return; /* not in a slot: its writes exit as MMIO and the memory API logs them */
+    }
+    kvm.slots[i].flags = (kvm.slots[i].flags & ~KVM_MEM_LOG_DIRTY_PAGES) |
+                         (on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+    slot_set(i, &kvm.slots[i]);
+}
+
+static void kvm_log_start(MemoryListener *l, MemoryRegionSection *s)
+{
+    kvm_log_toggle(s, true);
+}
+
+static void kvm_log_stop(MemoryListener *l, MemoryRegionSection *s)
+{
+    kvm_log_toggle(s, false);
+}
+
+/* KVM_GET_DIRTY_LOG hands over (and clears) the pages the guest wrote since the last call. */
+static void kvm_log_sync(MemoryListener *l, MemoryRegionSection *s)
+{
+    int i = slot_of_section(s);
+    uint64_t pages = s->size / DIRTY_PAGE_SIZE;
+    g_autofree unsigned long *bitmap = NULL;
+    struct kvm_dirty_log log = {.slot = i};
+    int ret;
+
+    if (i < 0 || !(kvm.slots[i].flags & KVM_MEM_LOG_DIRTY_PAGES)) {
+        return;
+    }
+    /* KVM writes whole 64-bit words */
+    bitmap = g_new0(unsigned long, ROUND_UP(pages, 64) / (8 * sizeof(unsigned long)));
+    log.dirty_bitmap = bitmap;
+    ret = kvm_vm_ioctl(KVM_GET_DIRTY_LOG, &log);
+    if (ret < 0) {
+        error_report("KVM_GET_DIRTY_LOG slot %d failed: %s", i, g_strerror(-ret));
+        return;
+    }
+    for (uint64_t p = 0; p < pages; p++) {
+        if (bitmap[p / (8 * sizeof(unsigned long))] >> (p % (8 * sizeof(unsigned long))) & 1) {
+            memory_region_set_dirty(s->mr, s->offset_within_region + p * DIRTY_PAGE_SIZE, 1);
         }
     }
 }
@@ -248,7 +310,11 @@ static bool kvm_init_machine(MachineState *ms, GError **errp)
         return false;
     }
     kvm.listener = (MemoryListener){.region_add = kvm_region_add,
-                                    .region_del = kvm_region_del, .priority = 10};
+                                    .region_del = kvm_region_del,
+                                    .log_start = kvm_log_start,
+                                    .log_stop = kvm_log_stop,
+                                    .log_sync = kvm_log_sync,
+                                    .priority = 10};
     memory_listener_register(&kvm.listener, &address_space_memory);
     return true;
 }

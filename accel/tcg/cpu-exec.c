@@ -51,7 +51,7 @@ const void *helper_lookup_tb_ptr(void *env)
     TranslationBlock *tb;
     uint64_t pc, flags;
 
-    if (unlikely(cpu->singlestep_enabled || cpu->watchpoint_step)) {
+    if (unlikely(cpu->singlestep_enabled)) {
         return NULL; /* one instruction only: back to the exec loop */
     }
     cpu->cc->tcg_ops->get_tb_cpu_state(cpu, &pc, &flags);
@@ -89,19 +89,13 @@ static int debug_exit_breakpoint(CPUState *cpu)
 
     cpu->debug_reason = bp && bp->type == GDB_BREAKPOINT_HW ? CPU_DEBUG_HWBREAK
                                                              : CPU_DEBUG_SWBREAK;
-    cpu->watchpoint_step = false;
     return EXCP_DEBUG;
 }
 
-/* A single step (or the re-run of a watched access) is over. */
+/* A single step is over. */
 static int debug_exit_step(CPUState *cpu)
 {
-    if (cpu->watchpoint_step) {
-        cpu->watchpoint_step = false;
-        cpu->debug_reason = CPU_DEBUG_WATCH;
-    } else {
-        cpu->debug_reason = CPU_DEBUG_STEP;
-    }
+    cpu->debug_reason = CPU_DEBUG_STEP;
     return EXCP_DEBUG;
 }
 
@@ -115,6 +109,8 @@ int cpu_exec(CPUState *cpu)
     TranslationBlock *volatile last = NULL;
     volatile int last_slot = TB_EXIT_NOCHAIN;
 
+    /* Before the setjmp: a watchpoint sets the reason and longjmps back below. */
+    cpu->debug_reason = CPU_DEBUG_NONE;
     if (sigsetjmp(cpu->jmp_env, 0) != 0) {
         /* Back from a guest exception: drop what the longjmp skipped over. */
         tcg_interp_active = false;
@@ -135,7 +131,7 @@ int cpu_exec(CPUState *cpu)
             ops->do_interrupt(cpu);
             cpu->exception_index = -1;
             last = NULL;
-            if (unlikely(cpu->singlestep_enabled || cpu->watchpoint_step)) {
+            if (unlikely(cpu->singlestep_enabled)) {
                 return debug_exit_step(cpu); /* stepped into the trap handler */
             }
         } else if (cpu->exception_index == EXCP_HALTED) {
@@ -143,15 +139,16 @@ int cpu_exec(CPUState *cpu)
             return EXCP_HALTED;
         } else if (cpu->exception_index == EXCP_DEBUG) {
             cpu->exception_index = -1;
-            return debug_exit_breakpoint(cpu);
+            /* A watchpoint set its reason where it fired; else it is a breakpoint. */
+            return cpu->debug_reason == CPU_DEBUG_WATCH ? EXCP_DEBUG : debug_exit_breakpoint(cpu);
         }
         if (__atomic_exchange_n(&cpu->exit_request, 0, __ATOMIC_ACQ_REL)) {
             return 0; /* the round-robin loop looks at stops, slices and interrupts */
         }
-        step = cpu->singlestep_enabled || cpu->watchpoint_step;
-        /* A step takes no interrupt unless asked to; a watched access re-runs as it was. */
+        step = cpu->singlestep_enabled;
+        /* A step takes no interrupt unless asked to. */
         if (__atomic_load_n(&cpu->interrupt_request, __ATOMIC_ACQUIRE) &&
-            !(step && (cpu->watchpoint_step || (cpu->singlestep_enabled & SSTEP_NOIRQ))) &&
+            !(cpu->singlestep_enabled & SSTEP_NOIRQ) &&
             ops->exec_interrupt(cpu)) {
             log_mask_printf(LOG_INT, "interrupt taken: cpu %d, now at pc %016" PRIx64 "\n",
                             cpu->index, cpu->cc->get_pc(cpu));

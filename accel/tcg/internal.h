@@ -22,7 +22,7 @@
 
 typedef struct TLBL2Entry {
     CPUTLBEntry e;
-    uint64_t paddr;    /* guest-physical page */
+    CPUTLBEntryFull full;
     uint64_t gen;      /* the vCPU's tlb_gen when saved */
     uint64_t code_gen; /* tb_code_page_gen when its code-page mark was last checked */
 } TLBL2Entry;
@@ -45,6 +45,7 @@ typedef struct TCGStats {
     uint64_t jmp_cache_hits;
     uint64_t tlb_misses;     /* first-level misses (slow path fills) */
     uint64_t tlb_l2_hits;    /* of which the second level answered */
+    uint64_t tlb_resizes;    /* a mode's table grown or shrunk at a flush */
     uint64_t invalidations;
 } TCGStats;
 
@@ -68,6 +69,12 @@ static inline TranslationBlock *tb_lookup_cached(CPUState *cpu, uint64_t pc, uin
     return NULL;
 }
 
+/* Entries in a mode's TLB now. */
+static inline size_t tlb_n_entries(const CPUState *cpu, int mmu_idx)
+{
+    return (cpu->tlb_mask[mmu_idx] >> CPU_TLB_ENTRY_BITS) + 1;
+}
+
 void tcg_runtime_init(const TCGBackend *backend, GError **errp);
 /* Find or translate the TB for (pc, flags). Called without the big lock. */
 TranslationBlock *tb_lookup(CPUState *cpu, uint64_t pc, uint64_t flags, bool translate);
@@ -79,6 +86,8 @@ bool cpu_restore_state(CPUState *cpu, uintptr_t retaddr);
 /* A write reached RAM at paddr that may hold translated code. */
 void tb_invalidate_phys_range(uint64_t paddr, uint64_t len);
 bool tb_page_has_code(uint64_t paddr);
+/* The RAM region wholly holding guest-physical page (its offset there, read-only?), or NULL. */
+MemoryRegion *phys_page_ram(uint64_t page, uint64_t *offset, bool *readonly);
 /* Counts the pages that gained translated code (the second-level TLB rechecks its marks). */
 extern uint64_t tb_code_page_gen;
 void tb_flush_jmp_caches(void);

@@ -66,8 +66,8 @@ static bool tcg_set_option(const char *key, const char *value, GError **errp)
     return false;
 }
 
-/* A changed memory map can move RAM: every cached host address must go. */
-static void tcg_memory_commit(MemoryListener *l)
+/* Every vCPU flushes its TLBs before it runs guest code again. */
+static void flush_all_tlbs_soon(void)
 {
     for (int i = 0; i < cpu_count; i++) {
         if (cpus[i]->accel) {
@@ -75,6 +75,33 @@ static void tcg_memory_commit(MemoryListener *l)
             __atomic_store_n(&cpus[i]->exit_request, 1, __ATOMIC_SEQ_CST);
         }
     }
+}
+
+/*
+ * Guest RAM logs its writes for the translator (the dirty log's code client):
+ * what devices write by DMA into translated code is then dropped at fence.i.
+ */
+static void tcg_region_add(MemoryListener *l, MemoryRegionSection *s)
+{
+    if (s->mr->kind == MR_RAM && !s->readonly) {
+        memory_region_set_dirty_log(s->mr, DIRTY_MEMORY_CODE, true);
+    }
+}
+
+/* A changed memory map can move RAM: every cached host address must go. */
+static void tcg_memory_commit(MemoryListener *l)
+{
+    flush_all_tlbs_soon();
+}
+
+/*
+ * Dirty logging started, stopped or was cleared on a region: TLB entries made
+ * before would let writes to clean pages hit inline unlogged (or keep logged
+ * pages on the slow path); refilled, clean pages carry TLB_NOTDIRTY again.
+ */
+static void tcg_log_changed(MemoryListener *l, MemoryRegionSection *s)
+{
+    flush_all_tlbs_soon();
 }
 
 static bool tcg_init_machine(MachineState *ms, GError **errp)
@@ -93,7 +120,12 @@ static bool tcg_init_machine(MachineState *ms, GError **errp)
         g_propagate_error(errp, err);
         return false;
     }
-    tlb_listener = (MemoryListener){.commit = tcg_memory_commit, .priority = 20};
+    tlb_listener = (MemoryListener){.region_add = tcg_region_add,
+                                    .commit = tcg_memory_commit,
+                                    .log_start = tcg_log_changed,
+                                    .log_stop = tcg_log_changed,
+                                    .log_clear = tcg_log_changed,
+                                    .priority = 20};
     memory_listener_register(&tlb_listener, &address_space_memory);
     return true;
 }
@@ -219,7 +251,7 @@ static bool tcg_vcpu_create(CPUState *cpu, GError **errp)
 {
     cpu->accel = g_new0(AccelCPUState, 1);
     cpu->exception_index = -1;
-    tlb_flush(cpu);
+    tlb_init(cpu);
     cpu->stop = true; /* parked until the VM starts */
     cpu->created = true;
     if (!thread_started) {
@@ -337,7 +369,6 @@ static void tcg_remove_all_breakpoints(void)
     for (int i = 0; i < cpu_count; i++) {
         g_clear_pointer(&cpus[i]->breakpoints, g_array_unref);
         g_clear_pointer(&cpus[i]->watchpoints, g_array_unref);
-        cpus[i]->watchpoint_step = false;
     }
     debug_lists_changed(GDB_BREAKPOINT_SW);
 }

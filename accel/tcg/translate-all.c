@@ -30,6 +30,8 @@ int tcg_max_insns = TCG_MAX_INSNS;
  */
 typedef struct CodePage {
     uint64_t page;
+    MemoryRegion *ram; /* where the page is RAM (else NULL), for the dirty log's code client */
+    uint64_t ram_offset;
     GPtrArray *tbs;
     uint64_t bitmap[TARGET_PAGE_SIZE / 64]; /* one bit per code byte */
 } CodePage;
@@ -176,11 +178,18 @@ static bool code_page_hit(const CodePage *cp, unsigned lo, unsigned hi)
 static void page_add_tb(uint64_t page, TranslationBlock *tb)
 {
     CodePage *cp = g_hash_table_lookup(tbc.code_pages, &page);
+    bool readonly;
 
     if (!cp) {
         cp = g_new0(CodePage, 1);
         cp->page = page;
         cp->tbs = g_ptr_array_new();
+        cp->ram = phys_page_ram(page, &cp->ram_offset, &readonly);
+        if (cp->ram) {
+            /* what was written before is in the translation: watch from here on */
+            memory_region_clear_dirty(cp->ram, cp->ram_offset, TARGET_PAGE_SIZE,
+                                      DIRTY_MEMORY_CODE);
+        }
         g_hash_table_insert(tbc.code_pages, &cp->page, cp);
         /* From now on writes to this page must take the slow path. */
         tlb_flush_for_code_page(page);
@@ -284,6 +293,26 @@ void tb_invalidate_phys_range(uint64_t paddr, uint64_t len)
     }
 }
 
+void tb_invalidate_written_code(void)
+{
+    g_autoptr(GArray) written = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    GHashTableIter it;
+    CodePage *cp;
+
+    g_hash_table_iter_init(&it, tbc.code_pages);
+    while (g_hash_table_iter_next(&it, NULL, (gpointer *)&cp)) {
+        if (cp->ram && memory_region_get_dirty(cp->ram, cp->ram_offset, TARGET_PAGE_SIZE,
+                                               DIRTY_MEMORY_CODE)) {
+            memory_region_clear_dirty(cp->ram, cp->ram_offset, TARGET_PAGE_SIZE,
+                                      DIRTY_MEMORY_CODE);
+            g_array_append_val(written, cp->page);
+        }
+    }
+    for (guint i = 0; i < written->len; i++) {
+        tb_invalidate_phys_range(g_array_index(written, uint64_t, i), TARGET_PAGE_SIZE);
+    }
+}
+
 void tb_add_jump(TranslationBlock *tb, int n, TranslationBlock *dest)
 {
     uintptr_t entry = (uintptr_t)tb | n;
@@ -310,7 +339,7 @@ static void log_tb(CPUState *cpu, TranslationBlock *tb, const char *what)
     log_printf("%s\n", out->str);
 }
 
-/* -d in_asm: the guest bytes of each instruction (capstone 4 has no RISC-V decoder). */
+/* -d in_asm: each guest instruction, disassembled where the CPU class can. */
 static void log_in_asm(CPUState *cpu, TranslationBlock *tb)
 {
     g_autoptr(GString) out = g_string_new(NULL);
@@ -320,12 +349,18 @@ static void log_in_asm(CPUState *cpu, TranslationBlock *tb)
         uint64_t end = k + 1 < tb->icount ? tb->insn_pc[k + 1] : tb->pc + tb->size;
         uint8_t bytes[16];
         size_t len = MIN(end - tb->insn_pc[k], sizeof(bytes));
+        g_autoptr(GString) hex = g_string_new(NULL);
 
-        g_string_append_printf(out, "  %016" PRIx64 ":", tb->insn_pc[k]);
-        if (tcg_memory_rw_debug(cpu, tb->insn_pc[k], bytes, len, false)) {
-            for (size_t i = len; i-- > 0;) {
-                g_string_append_printf(out, "%s%02x", i == len - 1 ? " " : "", bytes[i]);
-            }
+        if (!tcg_memory_rw_debug(cpu, tb->insn_pc[k], bytes, len, false)) {
+            g_string_append_printf(out, "  %016" PRIx64 ": (cannot read)\n", tb->insn_pc[k]);
+            continue;
+        }
+        for (size_t i = len; i-- > 0;) {
+            g_string_append_printf(hex, "%02x", bytes[i]);
+        }
+        g_string_append_printf(out, "  %016" PRIx64 ": %-8s  ", tb->insn_pc[k], hex->str);
+        if (cpu->cc->disas_insn) {
+            cpu->cc->disas_insn(tb->insn_pc[k], bytes, len, out);
         }
         g_string_append_c(out, '\n');
     }
@@ -507,10 +542,35 @@ bool cpu_restore_state(CPUState *cpu, uintptr_t retaddr)
     return false;
 }
 
+/* The TBs in the cache now: how many, their average size, how many are chained onward. */
+static void tb_info_live(GString *out)
+{
+    uint64_t live = 0, insns = 0, host_bytes = 0, chained = 0;
+
+    for (guint i = 0; tbc.all_tbs && i < tbc.all_tbs->len; i++) {
+        const TranslationBlock *tb = g_ptr_array_index(tbc.all_tbs, i);
+
+        if (tb->invalid) {
+            continue;
+        }
+        live++;
+        insns += tb->icount;
+        host_bytes += tb->tc_size;
+        chained += tb->jmp_dest[0] || tb->jmp_dest[1];
+    }
+    g_string_append_printf(out,
+                           "TBs in the cache: %" PRIu64 " (%.1f guest insns, %.0f host bytes "
+                           "each), chained to a successor: %" PRIu64 " (%.1f%%)\n",
+                           live, live ? (double)insns / live : 0.0,
+                           live ? (double)host_bytes / live : 0.0, chained,
+                           live ? 100.0 * chained / live : 0.0);
+}
+
 void tcg_info(GString *out);
 void tcg_info(GString *out)
 {
     g_string_append_printf(out, "translator backend: %s\n", tcg_backend ? tcg_backend->name : "-");
+    tb_info_live(out);
     g_string_append_printf(out, "TBs translated: %" PRIu64 ", code size %" PRIu64
                                 " bytes (buffer %zu/%zu used)\n",
                            tcg_stats.tbs_translated, tcg_stats.code_bytes, tbc.used, tbc.size);
@@ -522,6 +582,15 @@ void tcg_info(GString *out)
                            tcg_stats.tb_lookups ? 100.0 * tcg_stats.jmp_cache_hits /
                                                       tcg_stats.tb_lookups
                                                 : 0.0);
-    g_string_append_printf(out, "TLB misses: %" PRIu64 " (second-level TLB hits %" PRIu64 ")\n",
-                           tcg_stats.tlb_misses, tcg_stats.tlb_l2_hits);
+    g_string_append_printf(out,
+                           "TLB misses: %" PRIu64 " (second-level TLB hits %" PRIu64
+                           "), TLB resizes: %" PRIu64 "\n",
+                           tcg_stats.tlb_misses, tcg_stats.tlb_l2_hits, tcg_stats.tlb_resizes);
+    for (int i = 0; i < cpu_count; i++) {
+        g_string_append_printf(out, "cpu %d TLB entries per MMU mode:", i);
+        for (int m = 0; m < NB_MMU_MODES; m++) {
+            g_string_append_printf(out, " %zu", tlb_n_entries(cpus[i], m));
+        }
+        g_string_append_c(out, '\n');
+    }
 }

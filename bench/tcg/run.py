@@ -25,141 +25,79 @@ times out or exits with a nonzero status marks its row failed instead of stoppin
 The workloads are built first with bench/tcg/build.sh (Debian's riscv64-linux-gnu-gcc)
 into --elf-dir, unless --no-build.
 
+With --baseline PATH, a second mimic build (say, the one before a change) runs beside
+--mimic with the code generator, and the ratios mimic / baseline follow. Each workload's
+runs go round the emulators in turn, so that a change in the host's load hits them alike.
+
 Usage: bench/tcg/run.py [--runs N] [--workload NAME]... [--emulator NAME]...
-                        [--mimic PATH] [--qemu PATH] [--elf-dir DIR] [-v]
+                        [--mimic PATH] [--baseline PATH] [--qemu PATH] [--elf-dir DIR] [-v]
 Standard library only.
 """
 
 import argparse
-import math
-import os
 import re
-import selectors
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import benchlib  # noqa: E402
+
+REPO = benchlib.REPO
 HERE = Path(__file__).resolve().parent
 WORKLOADS = ["intmix", "memory", "vm", "fib", "fp"]
 CHECKSUM_RE = re.compile(rb"checksum ([0-9a-f]+)")
 MACHINE_ARGS = ["-M", "virt", "-bios", "none", "-nographic"]
 
 
-class Emulator:
-    def __init__(self, key, label, binary, accel):
-        self.key = key
-        self.label = label
-        self.binary = binary
-        self.accel = accel
-
-    def installed(self):
-        return self.binary is not None and os.access(self.binary, os.X_OK)
-
-    def argv(self, elf):
-        return [self.binary, "-accel", self.accel] + MACHINE_ARGS + ["-kernel", str(elf)]
+def emulator(key, label, binary, accel):
+    return benchlib.Emulator(key, label, binary, ["-accel", accel])
 
 
-class Run:
-    """One emulator process: wall and CPU time in seconds, RSS in KiB, checksum, error or None."""
-
-    def __init__(self):
-        self.wall = None
-        self.cpu = None
-        self.maxrss_kib = None
-        self.checksum = None
-        self.error = None
-        self.output = b""
+def guest_args(elf):
+    return MACHINE_ARGS + ["-kernel", str(elf)]
 
 
 def run_once(argv, timeout):
-    r = Run()
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    out = bytearray()
-    deadline = start + timeout
-    killed = False
-    while sel.get_map():
-        now = time.perf_counter()
-        if not killed and now >= deadline:
-            r.error = f"timeout after {timeout:.0f} s"
-            os.killpg(proc.pid, signal.SIGKILL)
-            killed = True
-        for key, _ in sel.select(None if killed else deadline - now):
-            data = os.read(key.fd, 65536)
-            if not data:
-                sel.unregister(key.fileobj)
-            else:
-                out += data
-    _, status, rusage = os.wait4(proc.pid, 0)
-    r.wall = time.perf_counter() - start
-    proc.stdout.close()
-    code = os.waitstatus_to_exitcode(status)
-    r.maxrss_kib = rusage.ru_maxrss
-    r.cpu = rusage.ru_utime + rusage.ru_stime
-    r.output = bytes(out)
-    m = CHECKSUM_RE.search(r.output)
-    r.checksum = m.group(1).decode() if m else None
-    if r.error is None and code != 0:
-        r.error = f"exit status {code}"
-    if r.error is None and r.checksum is None:
-        r.error = "no checksum line"
-    return r
+    """One run: (figures, why it failed or None, ProcessRun)."""
+    r = benchlib.run_process(argv, timeout)
+    m = CHECKSUM_RE.search(r.output())
+    found = m.group(1).decode() if m else None
+    why = r.why_failed()
+    if why is None and found is None:
+        why = "no checksum line"
+    figures = {"wall": r.wall, "CPU": r.cpu, "peak RSS": r.maxrss_kib, "checksum": found}
+    return figures, why, r
 
 
-class Row:
-    def __init__(self, workload, emu):
-        self.workload = workload
-        self.emulator = emu
-        self.note = None  # "not installed", failure reason
-        self.wrong = None  # checksum disagreement
-        self.runs = []
-
-    def ok(self):
-        return self.note is None and self.runs
-
-    def median(self, attr):
-        vals = [getattr(r, attr) for r in self.runs if getattr(r, attr) is not None]
-        return statistics.median(vals) if vals else None
-
-    def checksum(self):
-        return self.runs[0].checksum if self.runs else None
+def checksum(row):
+    return row.runs[0]["checksum"] if row.runs else None
 
 
-def measure(workload, elf, emu, args):
-    row = Row(workload, emu)
-    if not emu.installed():
-        row.note = "not installed"
-        return row
-    if not elf.is_file():
-        row.note = f"{elf} missing"
-        return row
-    argv = emu.argv(elf)
-    if args.verbose:
-        print("+ " + " ".join(argv), file=sys.stderr)
-    for i in range(args.runs):
-        r = run_once(argv, args.timeout)
-        if r.error is None and row.runs and r.checksum != row.runs[0].checksum:
-            r.error = f"checksum {r.checksum} differs from run 1's {row.runs[0].checksum}"
-        if r.error:
-            row.note = f"failed: {r.error} after {fmt_s(r.wall)} (run {i + 1})"
-            if args.verbose:
-                tail = r.output.decode("utf-8", "replace").splitlines()[-15:]
-                print("\n".join("  | " + l for l in tail), file=sys.stderr)
-            row.runs = []
-            return row
-        row.runs.append(r)
-        if args.verbose:
-            print(f"  run {i + 1}: {fmt_s(r.wall)} (CPU {fmt_s(r.cpu)}), {fmt_mib(r.maxrss_kib)}, "
-                  f"checksum {r.checksum}", file=sys.stderr)
-    return row
+def measure_once(row, args):
+    """One run of row, which must print the checksum of its first run."""
+    figures, why, r = run_once(row.argv, args.timeout)
+    if why is None and row.runs and figures["checksum"] != checksum(row):
+        why = f"checksum {figures['checksum']} differs from run 1's {checksum(row)}"
+    if why is None and args.verbose:
+        print(f"  {row.emulator.label} run {len(row.runs) + 1}: {fmt_s(r.wall)} "
+              f"(CPU {fmt_s(r.cpu)}), {benchlib.fmt_mib(r.maxrss_kib)}, "
+              f"checksum {figures['checksum']}", file=sys.stderr)
+    return figures, why, r
+
+
+def measure(workload, elf, emulators, args):
+    """The workload's rows, the emulators' runs interleaved (A B C A B C ...)."""
+    missing = None if elf.is_file() else f"{elf} missing"
+    rows = [benchlib.prepare_row([workload, emu.label], emu, emu.argv(guest_args(elf)),
+                                 missing, args.verbose) for emu in emulators]
+    for row in rows:
+        row.workload = workload
+        row.wrong = None  # checksum disagreement
+    for _ in range(args.runs):
+        benchlib.measure_round(rows, lambda row: measure_once(row, args), args.verbose)
+    return rows
 
 
 def check_agreement(rows):
@@ -171,90 +109,71 @@ def check_agreement(rows):
     for group in by_workload.values():
         qemu = [r for r in group if r.emulator.key == "qemu"]
         if qemu:
-            want, who = qemu[0].checksum(), "QEMU's"
+            want, who = checksum(qemu[0]), "QEMU's"
         else:
-            sums = [r.checksum() for r in group]
+            sums = [checksum(r) for r in group]
             top = max(sums, key=sums.count)
             if sums.count(top) * 2 <= len(sums) and len(set(sums)) > 1:
                 want, who = None, "the others'"  # no majority: every row is suspect
             else:
                 want, who = top, "the others'"
         for r in group:
-            if want is None or r.checksum() != want:
-                r.wrong = f"WRONG: checksum {r.checksum()}" + (
+            if want is None or checksum(r) != want:
+                r.wrong = f"WRONG: checksum {checksum(r)}" + (
                     f", {who} {want}" if want else ", no agreement")
 
 
 def fmt_s(v):
-    if v is None:
-        return "-"
-    return f"{v * 1000:.0f} ms" if v < 1 else f"{v:.3f} s"
-
-
-def fmt_mib(kib):
-    return "-" if kib is None else f"{kib / 1024:.1f} MiB"
+    return benchlib.fmt_s(v, ms_digits=0)
 
 
 def print_table(rows, runs):
     head = ["workload", "emulator", "wall", "CPU", "peak RSS", "checksum"]
     lines = []
     for row in rows:
-        cells = [row.workload, row.emulator.label]
         if row.note:
-            cells.append(row.note)
+            lines.append(row.cells + [row.note])
         else:
-            cells += [fmt_s(row.median("wall")), fmt_s(row.median("cpu")),
-                      fmt_mib(row.median("maxrss_kib")),
-                      row.wrong or row.checksum()]
-        lines.append(cells)
-    full = [head] + [l for l in lines if len(l) == len(head)]
-    widths = [max(len(c[i]) for c in full) for i in range(len(head))]
-    widths[1] = max([widths[1]] + [len(l[1]) for l in lines])
+            lines.append(row.cells + [fmt_s(row.median("wall")), fmt_s(row.median("CPU")),
+                                      benchlib.fmt_mib(row.median("peak RSS")),
+                                      row.wrong or checksum(row)])
     print(f"translator benchmark (riscv64 guest, -M virt -bios none), median of {runs} runs")
+    benchlib.print_table(head, lines)
 
-    def out(cells):
-        if len(cells) == 3:  # a note spans the measurement columns
-            print("  ".join([cells[0].ljust(widths[0]), cells[1].ljust(widths[1]), cells[2]]))
-        else:
-            print("  ".join(c.rjust(widths[i]) if i in (2, 3, 4) else c.ljust(widths[i])
-                            for i, c in enumerate(cells)).rstrip())
 
-    out(head)
-    for l in lines:
-        out(l)
+def print_ratio_table(rows, num_key, den_key, title):
+    by = {(r.workload, r.emulator.key): r for r in rows}
+    workloads = list(dict.fromkeys(r.workload for r in rows))
+    den_label = "QEMU" if den_key == "qemu" else "baseline"
+    print(f"\n{title} (below 1: faster or smaller)")
+    print(f"  {'':8s} {'wall':>6s} {'CPU':>6s} {'RSS':>6s}")
+    walls, cpus = [], []
+    for name in workloads:
+        m, q = by.get((name, num_key)), by.get((name, den_key))
+        why = benchlib.why_no_ratio(m, q, "mimic", den_label)
+        if why:
+            print(f"  {name}: no ratio ({why})")
+            continue
+        wall, cpu, rss = (benchlib.ratio(m.median(key), q.median(key))
+                          for key in ("wall", "CPU", "peak RSS"))
+        flag = "  (" + m.wrong + ")" if m.wrong else ""
+        print(f"  {name:8s} {wall:6.2f} {cpu:6.2f} {rss:6.2f}{flag}")
+        if not m.wrong:
+            walls.append(wall)
+            cpus.append(cpu)
+    if walls:
+        print(f"  {'geomean':8s} {benchlib.geomean(walls):6.2f} {benchlib.geomean(cpus):6.2f}"
+              f"          ({len(walls)} of {len(workloads)} workloads)")
 
 
 def print_ratios(rows):
-    by = {(r.workload, r.emulator.key): r for r in rows}
-    workloads = list(dict.fromkeys(r.workload for r in rows))
-    for key, label in (("mimic", "mimic x86_64"), ("interp", "mimic interp")):
-        if not any(r.emulator.key == key for r in rows):
-            continue
-        print(f"\n{label} / QEMU TCG (below 1: mimic is faster or smaller)")
-        print(f"  {'':8s} {'wall':>6s} {'CPU':>6s} {'RSS':>6s}")
-        logs, cpu_logs = [], []
-        for name in workloads:
-            m, q = by.get((name, key)), by.get((name, "qemu"))
-            if not q:
-                print(f"  {name}: no ratio (QEMU not run)")
-                continue
-            if not m or not m.ok() or not q.ok():
-                why = ("mimic " + m.note if m and m.note else
-                       "QEMU " + q.note if q.note else "")
-                print(f"  {name}: no ratio ({why})")
-                continue
-            ratio = m.median("wall") / q.median("wall")
-            cpu = m.median("cpu") / q.median("cpu")
-            rss = m.median("maxrss_kib") / q.median("maxrss_kib")
-            flag = "  (" + m.wrong + ")" if m.wrong else ""
-            print(f"  {name:8s} {ratio:6.2f} {cpu:6.2f} {rss:6.2f}{flag}")
-            if not m.wrong:
-                logs.append(math.log(ratio))
-                cpu_logs.append(math.log(cpu))
-        if logs:
-            print(f"  {'geomean':8s} {math.exp(sum(logs) / len(logs)):6.2f}"
-                  f" {math.exp(sum(cpu_logs) / len(cpu_logs)):6.2f}"
-                  f"          ({len(logs)} of {len(workloads)} workloads)")
+    keys = {r.emulator.key for r in rows}
+    pairs = [("mimic", "qemu", "mimic x86_64 / QEMU TCG"),
+             ("interp", "qemu", "mimic interp / QEMU TCG"),
+             ("mimic", "baseline", "mimic x86_64 / the baseline build")]
+    for num, den, title in pairs:
+        if num in keys and den in keys:
+            print_ratio_table(rows, num, den, title)
 
 
 def build_workloads(names, elf_dir, verbose):
@@ -282,6 +201,9 @@ def main():
                          "x86-64 code generator, interp the IR interpreter")
     ap.add_argument("--mimic", default=str(REPO / "build" / "mimic-system-riscv64"),
                     help="mimic-system-riscv64 binary (default build/mimic-system-riscv64)")
+    ap.add_argument("--baseline", metavar="PATH",
+                    help="another mimic-system-riscv64 (the build before a change) measured "
+                         "beside --mimic with the code generator, with the ratios between them")
     ap.add_argument("--qemu", default=shutil.which("qemu-system-riscv64"),
                     help="qemu-system-riscv64 binary (default: from PATH)")
     ap.add_argument("--elf-dir", type=Path, default=REPO / "build" / "bench" / "tcg",
@@ -297,16 +219,19 @@ def main():
     names = args.workload or WORKLOADS
     if not args.no_build:
         build_workloads(names, args.elf_dir, args.verbose)
-    emulators = [Emulator("mimic", "mimic x86_64", args.mimic, "tcg,backend=x86_64"),
-                 Emulator("interp", "mimic interp", args.mimic, "tcg,backend=interp"),
-                 Emulator("qemu", "qemu tcg", args.qemu, "tcg")]
+    emulators = [emulator("mimic", "mimic x86_64", args.mimic, "tcg,backend=x86_64"),
+                 emulator("interp", "mimic interp", args.mimic, "tcg,backend=interp"),
+                 emulator("qemu", "qemu tcg", args.qemu, "tcg")]
     if args.emulator:
         emulators = [e for e in emulators if e.key in args.emulator]
+    if args.baseline:
+        emulators.insert(1, emulator("baseline", "mimic baseline", args.baseline,
+                                     "tcg,backend=x86_64"))
     rows = []
     for name in names:
-        for emu in emulators:
-            print(f"bench: {name} on {emu.label} ...", file=sys.stderr, flush=True)
-            rows.append(measure(name, args.elf_dir / f"{name}.elf", emu, args))
+        print(f"bench: {name} on {', '.join(e.label for e in emulators)} ...", file=sys.stderr,
+              flush=True)
+        rows += measure(name, args.elf_dir / f"{name}.elf", emulators, args)
     check_agreement(rows)
     print()
     print_table(rows, args.runs)

@@ -1,12 +1,21 @@
 /*
  * ACPI tables for the pc machine (ACPI 6.4 ch. 5): RSDP, RSDT, XSDT, FADT,
- * FACS, a DSDT with the \_S5 soft-off package, and a MADT listing every CPU's
- * local APIC, the IOAPIC and the ISA interrupt overrides. They are written at
- * PC_ACPI_TABLES_ADDR (inside the BIOS area the e820 map reserves), where the
- * RSDP is found by the classic scan of 0xE0000-0xFFFFF.
+ * FACS, a DSDT, and a MADT listing every CPU's local APIC, the IOAPIC and the
+ * ISA interrupt overrides. They are written at PC_ACPI_TABLES_ADDR (inside the
+ * BIOS area the e820 map reserves), where the RSDP is found by the classic
+ * scan of 0xE0000-0xFFFFF.
+ *
+ * The DSDT holds the \_S5 soft-off package and \_SB.PCI0, the i440FX root
+ * bus: its windows (_CRS) and the PCI hotplug glue of hw/acpi/pcihp.h, with
+ * the hotplug registers as fields, one Device Sxx per removable slot (_ADR,
+ * _SUN, _EJ0), PCNT turning the up/down bitmaps into Notify()s, and
+ * \_GPE._E01 calling it. Left out: PCI0's _PRT (interrupt routing), 64-bit
+ * memory above 4 GiB.
  */
 #include "hw/i386/pc.h"
 #include "hw/acpi/acpi-pm.h"
+#include "hw/acpi/aml-build.h"
+#include "hw/acpi/pcihp.h"
 #include "hw/core/loader.h"
 #include "core/cpu.h"
 
@@ -131,18 +140,147 @@ static uint64_t table_add(TableBuilder *t, void *table, size_t len, size_t align
     return off;
 }
 
-static uint64_t build_dsdt(TableBuilder *t)
+/* Name (_S5, Package (4) { 5, 5, 0, 0 }): SLP_TYP for soft-off (ACPI 6.4 §7.4.2). */
+static Aml *dsdt_s5(void)
 {
-    /* Name (_S5, Package (4) { 5, 5, 0, 0 }): SLP_TYP for soft-off (ACPI 6.4 §7.4.2). */
-    static const uint8_t aml[] = {
-        0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-        0x0a, ACPI_S5_SLP_TYP, 0x0a, ACPI_S5_SLP_TYP, 0x00, 0x00,
-    };
-    uint8_t table[sizeof(AcpiHeader) + sizeof(aml)];
+    Aml *pkg = aml_package();
 
-    header_init((AcpiHeader *)table, "DSDT", sizeof(table), 2);
-    memcpy(table + sizeof(AcpiHeader), aml, sizeof(aml));
-    return table_add(t, table, sizeof(table), 16);
+    aml_append(pkg, aml_int(ACPI_S5_SLP_TYP));
+    aml_append(pkg, aml_int(ACPI_S5_SLP_TYP));
+    aml_append(pkg, aml_int(0));
+    aml_append(pkg, aml_int(0));
+    return aml_name_decl("_S5", pkg);
+}
+
+static void dsdt_slot_name(char name[5], unsigned slot)
+{
+    snprintf(name, 5, "S%02X", slot);
+}
+
+/* A removable slot: its address, its number for the OS, and _EJ0 asking for the eject. */
+static Aml *dsdt_slot(unsigned slot)
+{
+    char name[5];
+    Aml *dev, *ej0;
+    Aml *sun;
+
+    dsdt_slot_name(name, slot);
+    dev = aml_device(name);
+    aml_append(dev, aml_name_decl("_ADR", aml_int(slot << 16)));
+    aml_append(dev, aml_name_decl("_SUN", aml_int(slot)));
+    ej0 = aml_method("_EJ0", 1, false);
+    sun = aml_name("_SUN");
+    aml_append(ej0, aml_call("PCEJ", 1, &sun));
+    aml_append(dev, ej0);
+    return dev;
+}
+
+/* If (And (bitmap, 1 << slot)) { Notify (Sxx, event) } for each removable slot. */
+static void dsdt_notify_slots(Aml *method, unsigned bitmap_local, uint32_t slots, unsigned event)
+{
+    for (unsigned slot = 0; slot < ACPI_PCIHP_SLOTS; slot++) {
+        char name[5];
+        Aml *cond;
+
+        if (!(slots & (1u << slot))) {
+            continue;
+        }
+        dsdt_slot_name(name, slot);
+        cond = aml_if(aml_and(aml_local(bitmap_local), aml_int(1u << slot)));
+        aml_append(cond, aml_notify(aml_name(name), aml_int(event)));
+        aml_append(method, cond);
+    }
+}
+
+/* ACPI 6.4 §5.6.6: Device Check (1) for an added card, Eject Request (3) for a removal. */
+enum { NOTIFY_DEVICE_CHECK = 1, NOTIFY_EJECT_REQUEST = 3 };
+
+/*
+ * What the host bridge decodes for the bus: every bus number, the I/O ports but
+ * its own configuration ports, the VGA window and the 32-bit hole from the end
+ * of low RAM to the IOAPIC. An OS places BARs here.
+ */
+static Aml *dsdt_pci0_crs(const PCBoard *pc)
+{
+    Aml *crs = aml_resource_template();
+
+    aml_append(crs, aml_word_bus_number(0x00, 0xff));
+    aml_append(crs, aml_word_io(0x0000, 0x0cf7));
+    aml_append(crs, aml_word_io(0x0d00, 0xffff));
+    aml_append(crs, aml_dword_memory(0x000a0000, 0x000bffff));
+    aml_append(crs, aml_dword_memory(pc->below_4g, PC_IOAPIC_ADDR - 1));
+    return aml_name_decl("_CRS", crs);
+}
+
+static Aml *dsdt_pci0(const PCBoard *pc, PCIBus *bus)
+{
+    uint32_t slots = acpi_pcihp_removable_slots(bus);
+    Aml *pci0 = aml_device("PCI0");
+    Aml *field, *pcej, *pcnt;
+
+    aml_append(pci0, aml_name_decl("_HID", aml_eisaid("PNP0A03")));
+    aml_append(pci0, aml_name_decl("_UID", aml_int(0)));
+    aml_append(pci0, dsdt_pci0_crs(pc));
+    aml_append(pci0, aml_operation_region("PCST", AML_SYSTEM_IO, ACPI_PCIHP_BASE, ACPI_PCIHP_SIZE));
+    field = aml_field("PCST", AML_FIELD_DWORD_ACC | AML_FIELD_NO_LOCK | AML_FIELD_WRITE_AS_ZEROS);
+    aml_field_unit(field, "PCIU", 32);
+    aml_field_unit(field, "PCID", 32);
+    aml_field_unit(field, "B0EJ", 32);
+    aml_field_unit(field, "PCRM", 32);
+    aml_append(pci0, field);
+
+    /* PCEJ (slot): Store (ShiftLeft (One, slot), B0EJ) */
+    pcej = aml_method("PCEJ", 1, false);
+    aml_append(pcej, aml_store(aml_shiftleft(aml_int(1), aml_arg(0)), aml_name("B0EJ")));
+    aml_append(pci0, pcej);
+
+    for (unsigned slot = 0; slot < ACPI_PCIHP_SLOTS; slot++) {
+        if (slots & (1u << slot)) {
+            aml_append(pci0, dsdt_slot(slot));
+        }
+    }
+
+    /* PCIU clears when read: take both bitmaps once, then notify. */
+    pcnt = aml_method("PCNT", 0, true);
+    aml_append(pcnt, aml_store(aml_name("PCIU"), aml_local(0)));
+    aml_append(pcnt, aml_store(aml_name("PCID"), aml_local(1)));
+    dsdt_notify_slots(pcnt, 0, slots, NOTIFY_DEVICE_CHECK);
+    dsdt_notify_slots(pcnt, 1, slots, NOTIFY_EJECT_REQUEST);
+    aml_append(pci0, pcnt);
+    return pci0;
+}
+
+/* GPE0 bit ACPI_GPE_PCI_HOTPLUG's handler (§5.6.4.1: _Exx for edge-triggered events). */
+static Aml *dsdt_gpe(void)
+{
+    Aml *scope = aml_scope("\\_GPE");
+    Aml *e01 = aml_method("_E01", 0, false);
+
+    G_STATIC_ASSERT(ACPI_GPE_PCI_HOTPLUG == 1);
+    aml_append(e01, aml_call("\\_SB.PCI0.PCNT", 0, NULL));
+    aml_append(scope, e01);
+    return scope;
+}
+
+static uint64_t build_dsdt(TableBuilder *t, const PCBoard *pc)
+{
+    BusState *pci = bus_find(ACPI_PCIHP_BUS);
+    Aml *body = aml_new();
+    g_autoptr(GByteArray) table = NULL;
+    AcpiHeader h = {0};
+
+    aml_append(body, dsdt_s5());
+    if (pci) {
+        Aml *sb = aml_scope("\\_SB");
+
+        aml_append(sb, dsdt_pci0(pc, pci_bus_from_qbus(pci)));
+        aml_append(body, sb);
+        aml_append(body, dsdt_gpe());
+    }
+    table = aml_finish(body);
+    g_byte_array_prepend(table, (const uint8_t *)&h, sizeof(h));
+    header_init((AcpiHeader *)table->data, "DSDT", table->len, 2);
+    return table_add(t, table->data, table->len, 16);
 }
 
 static uint64_t build_facs(TableBuilder *t)
@@ -174,6 +312,8 @@ static uint64_t build_fadt(TableBuilder *t, uint64_t base, uint64_t facs, uint64
     f.pm1_evt_len = 4;
     f.pm1_cnt_len = 2;
     f.pm_tmr_len = 4;
+    f.gpe0_blk = ACPI_GPE0_BLK;
+    f.gpe0_blk_len = ACPI_GPE0_BLK_LEN;
     f.p_lvl2_lat = 0xfff; /* no C2 */
     f.p_lvl3_lat = 0xffff; /* no C3 */
     f.century = 0x32;     /* CMOS century byte */
@@ -187,6 +327,11 @@ static uint64_t build_fadt(TableBuilder *t, uint64_t base, uint64_t facs, uint64
     f.x_pm1a_evt_blk = io_gas(ACPI_PM1_EVT_BLK, 32);
     f.x_pm1a_cnt_blk = io_gas(ACPI_PM1_CNT_BLK, 16);
     f.x_pm_tmr_blk = io_gas(ACPI_PM_TMR_BLK, 32);
+    /* GPE registers are byte-wide (ACPI 6.4 §4.8.4.1): the block is 32 bits of bytes. */
+    f.x_gpe0_blk = (AcpiGas){.space_id = 1,
+                             .bit_width = ACPI_GPE0_BLK_LEN * 8,
+                             .access_width = 1,
+                             .address = ACPI_GPE0_BLK};
     return table_add(t, &f, sizeof(f), 16);
 }
 
@@ -244,13 +389,13 @@ static uint64_t build_sdt(TableBuilder *t, const char *sig, const uint64_t *tabl
     return table_add(t, buf, len, 16);
 }
 
-uint64_t pc_acpi_build(PCBoard *pc, MachineState *ms)
+void pc_acpi_build(PCBoard *pc, MachineState *ms)
 {
     g_autofree TableBuilder *t = g_new0(TableBuilder, 1);
     const uint64_t base = PC_ACPI_TABLES_ADDR;
     uint64_t rsdp_off = table_alloc(t, sizeof(AcpiRsdp), 16);
     uint64_t facs = build_facs(t);
-    uint64_t dsdt = build_dsdt(t);
+    uint64_t dsdt = build_dsdt(t, pc);
     uint64_t tables[2];
     AcpiRsdp *rsdp;
     uint64_t rsdt, xsdt;
@@ -273,5 +418,5 @@ uint64_t pc_acpi_build(PCBoard *pc, MachineState *ms)
     rom_add_blob("acpi-tables", t->buf, t->used, base);
     fw_cfg_add_file(pc->fw_cfg, "etc/acpi/rsdp", rsdp, sizeof(*rsdp));
     fw_cfg_add_file(pc->fw_cfg, "etc/acpi/tables", t->buf, t->used);
-    return base + rsdp_off;
+    g_assert(base + rsdp_off == PC_ACPI_RSDP_ADDR);
 }

@@ -156,7 +156,7 @@ bool pc_linux_load(PCBoard *pc, MachineState *ms, const uint8_t *kernel, size_t 
     wr32(zp, BP_CMD_LINE_PTR, CMDLINE_ADDR);
     wr32(zp, BP_CODE32_START, PC_HIGH_MEMORY);
     if (version >= 0x20e) {
-        wr32(zp, BP_ACPI_RSDP_ADDR, pc->rsdp_addr);
+        wr32(zp, BP_ACPI_RSDP_ADDR, PC_ACPI_RSDP_ADDR);
     }
     fill_e820(pc, zp);
     if (ms->initrd_filename && !load_initrd(pc, ms, zp, kernel_end, errp)) {

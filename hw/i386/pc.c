@@ -3,13 +3,17 @@
  * i440FX/PIIX3 PCI host, the legacy ISA devices every PC has (COM ports, RTC,
  * i8042, port 0x92, ACPI PM), fw_cfg, ACPI tables, and direct boot of a Linux
  * bzImage or a Multiboot kernel. Interrupt controllers and the PIT live in the
- * accelerator (KVM's in-kernel irqchip).
+ * accelerator (KVM's in-kernel irqchip). -drive if=virtio disks become
+ * virtio-blk-pci devices on pci.0, as on QEMU's pc machine.
  */
 #include "hw/i386/pc.h"
 #include "hw/core/loader.h"
 #include "hw/core/reset.h"
+#include "hw/ide/piix.h"
 #include "hw/isa/isa.h"
 #include "hw/pci/i440fx.h"
+#include "block/drive.h"
+#include "hw/pci/pci.h"
 #include "hw/rtc/mc146818rtc.h"
 #include "accel/accel.h"
 #include "chardev/char.h"
@@ -23,7 +27,25 @@
 
 static void pc_gsi_handler(void *opaque, int n, int level)
 {
+    PCBoard *pc = opaque;
+
+    if (level && !(pc->gsi_level & (1u << n))) {
+        pc->gsi_raised[n]++;
+    }
+    pc->gsi_level = level ? pc->gsi_level | (1u << n) : pc->gsi_level & ~(1u << n);
     current_accel()->set_irq(n, level);
+}
+
+/*
+ * info irq counts what the devices raise on each GSI: GSIs 0-15 reach both the
+ * accelerator's i8259 pair and its IOAPIC, 16-23 the IOAPIC alone.
+ */
+static void pc_irq_stats_init(PCBoard *pc)
+{
+    pc->pic_stats = (IrqStats){"isa-i8259", pc->gsi_raised, 16};
+    pc->ioapic_stats = (IrqStats){"ioapic", pc->gsi_raised, PC_GSI_COUNT};
+    irq_stats_register(&pc->pic_stats);
+    irq_stats_register(&pc->ioapic_stats);
 }
 
 static void e820_add(PCBoard *pc, uint64_t addr, uint64_t size, uint32_t type)
@@ -99,21 +121,6 @@ static bool pc_cpus_init(MachineState *ms, GError **errp)
     return true;
 }
 
-static bool create_isa_device(const char *type, GError **errp, ...)
-{
-    DeviceState *dev;
-    va_list ap;
-
-    va_start(ap, errp);
-    dev = device_new_with_propsv(type, errp, ap);
-    va_end(ap);
-    if (dev && !device_realize(dev, bus_find("isa.0"), errp)) {
-        device_destroy(dev);
-        return false;
-    }
-    return dev != NULL;
-}
-
 static bool pc_serial_init(GError **errp)
 {
     for (int i = 0; i < MAX_SERIAL_PORTS; i++) {
@@ -153,12 +160,35 @@ static const MemoryRegionOps ioport80_ops = {
     .valid = {.min_access_size = 1, .max_access_size = 4},
 };
 
+/* -drive if=virtio: one virtio-blk-pci each, in index order, in the first free slots. */
+static bool pc_virtio_drives_init(BusState *pci_bus, GError **errp)
+{
+    for (int i = 0; i <= drive_get_max_index(IF_VIRTIO); i++) {
+        DriveInfo *d = drive_get_by_index(IF_VIRTIO, i);
+
+        if (d && !device_create_with_props("virtio-blk-pci", pci_bus, errp, "drive", d->id, NULL)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool pc_devices_init(PCBoard *pc, MachineState *ms, GError **errp)
 {
+    static const char *const isa_devices[] = {"mc146818rtc", "i8042", "port92", "acpi-pm"};
+    BusState *pci_bus;
+
     isa_bus_new(pc->gsi);
-    if (!i440fx_init(pc->gsi, errp) || !create_isa_device("mc146818rtc", errp, NULL) ||
-        !create_isa_device("i8042", errp, NULL) || !create_isa_device("port92", errp, NULL) ||
-        !create_isa_device("acpi-pm", errp, NULL) || !pc_serial_init(errp)) {
+    pci_bus = i440fx_init(pc->gsi, errp);
+    if (!pci_bus || !piix3_ide_init(pci_bus, PCI_DEVFN(1, 1), errp)) {
+        return false;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(isa_devices); i++) {
+        if (!device_create_simple(isa_devices[i], bus_find("isa.0"), errp)) {
+            return false;
+        }
+    }
+    if (!pc_serial_init(errp) || !pc_virtio_drives_init(pci_bus, errp)) {
         return false;
     }
     memory_region_init_io(&pc->ioport80, &ioport80_ops, NULL, "ioport80", 1);
@@ -251,13 +281,13 @@ static bool pc_init(MachineState *ms, GError **errp)
         return false;
     }
     pc->gsi = irq_allocate(pc_gsi_handler, pc, PC_GSI_COUNT);
+    pc_irq_stats_init(pc);
     if (!pc_memory_init(pc, ms, errp) || !pc_cpus_init(ms, errp) ||
         !pc_devices_init(pc, ms, errp)) {
         return false;
     }
     pc_fw_cfg_init(pc, ms);
     pc_cmos_init(pc);
-    pc->rsdp_addr = pc_acpi_build(pc, ms);
     return pc_load_kernel(pc, ms, errp);
 }
 
@@ -265,6 +295,11 @@ static void pc_reset(MachineState *ms)
 {
     PCBoard *pc = ms->board;
 
+    /* The DSDT lists the removable PCI slots, so it waits for the -device cards. */
+    if (!pc->acpi_built) {
+        pc_acpi_build(pc, ms);
+        pc->acpi_built = true;
+    }
     machine_reset_devices();
     for (int i = 0; i < cpu_count; i++) {
         X86CPU *cpu = X86_CPU(cpus[i]);
@@ -291,6 +326,9 @@ static const MachineClass pc_machine = {
     .max_cpus = PC_MAX_CPUS,
     .default_cpu_type = "mimic64",
     .default_accel = "kvm",
+    .default_nic_model = "e1000",
+    .default_net = true,
+    .default_block_interface = "ide",
     .init = pc_init,
     .reset = pc_reset,
 };

@@ -208,11 +208,7 @@ static bool aclint_realize(DeviceState *dev, GError **errp)
         AclintHart *h = &s->harts[i];
         uint64_t hartid = (uint64_t)s->hartid_base + i;
 
-        for (int c = 0; c < cpu_count && !h->cpu; c++) {
-            if (cpus[c]->arch_id == hartid) {
-                h->cpu = RISCV_CPU(cpus[c]);
-            }
-        }
+        h->cpu = riscv_cpu_by_hartid(hartid);
         if (!h->cpu) {
             error_setg(errp, "riscv.aclint: no hart with id %" PRIu64, hartid);
             g_clear_pointer(&s->harts, g_free);

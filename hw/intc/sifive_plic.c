@@ -47,7 +47,9 @@ typedef struct SiFivePlicState {
     uint32_t *priority;
     uint32_t *pending;
     uint32_t *claimed;
-    uint32_t *level; /* input line levels */
+    uint32_t *level;  /* input line levels */
+    uint64_t *raised; /* per source: times its line went high (info irq) */
+    IrqStats stats;
     PlicContext *contexts;
     IrqLine *irqs;
     MemoryRegion mmio;
@@ -105,6 +107,9 @@ static void plic_set_irq(void *opaque, int n, int level)
 
     if (n <= 0 || (uint32_t)n >= s->num_sources) {
         return;
+    }
+    if (level && !bit_test(s->level, n)) {
+        s->raised[n]++;
     }
     bit_assign(s->level, n, level);
     if (level && !bit_test(s->claimed, n)) {
@@ -245,14 +250,49 @@ static const MemoryRegionOps plic_ops = {
     .impl = {.min_access_size = 4, .max_access_size = 4},
 };
 
-static RISCVCPU *plic_find_hart(uint64_t hartid)
+/* Sources as "1-3,7" for the bits set in map. */
+static void plic_print_sources(SiFivePlicState *s, const uint32_t *map, GString *out)
 {
-    for (int c = 0; c < cpu_count; c++) {
-        if (cpus[c]->arch_id == hartid) {
-            return RISCV_CPU(cpus[c]);
+    unsigned start = 0;
+    bool any = false;
+
+    for (unsigned n = 1; n <= s->num_sources; n++) {
+        bool on = n < s->num_sources && bit_test(map, n);
+
+        if (on && !start) {
+            start = n;
+        } else if (!on && start) {
+            g_string_append_printf(out, "%s%u", any ? "," : "", start);
+            if (n - 1 > start) {
+                g_string_append_printf(out, "-%u", n - 1);
+            }
+            start = 0;
+            any = true;
         }
     }
-    return NULL;
+    g_string_append(out, any ? "\n" : "none\n");
+}
+
+/* info pic: lines, pending and claimed sources, and each context's enables and threshold. */
+static void plic_print_state(void *opaque, GString *out)
+{
+    SiFivePlicState *s = opaque;
+
+    g_string_append_printf(out, "%s: %u sources, %u contexts\n", SIFIVE_PLIC_TYPE,
+                           s->num_sources - 1, s->num_contexts);
+    g_string_append(out, "  line high: ");
+    plic_print_sources(s, s->level, out);
+    g_string_append(out, "  pending:   ");
+    plic_print_sources(s, s->pending, out);
+    g_string_append(out, "  claimed:   ");
+    plic_print_sources(s, s->claimed, out);
+    for (unsigned i = 0; i < s->num_contexts; i++) {
+        PlicContext *c = &s->contexts[i];
+
+        g_string_append_printf(out, "  context %u (hart %u %c-mode): threshold %u, enabled ", i,
+                               s->hartid_base + i / 2, i % 2 ? 'S' : 'M', c->threshold);
+        plic_print_sources(s, c->enable, out);
+    }
 }
 
 static void plic_free(SiFivePlicState *s)
@@ -265,6 +305,7 @@ static void plic_free(SiFivePlicState *s)
     g_clear_pointer(&s->pending, g_free);
     g_clear_pointer(&s->claimed, g_free);
     g_clear_pointer(&s->level, g_free);
+    g_clear_pointer(&s->raised, g_free);
     g_clear_pointer(&s->irqs, g_free);
 }
 
@@ -294,12 +335,13 @@ static bool plic_realize(DeviceState *dev, GError **errp)
     s->pending = g_new0(uint32_t, s->num_words);
     s->claimed = g_new0(uint32_t, s->num_words);
     s->level = g_new0(uint32_t, s->num_words);
+    s->raised = g_new0(uint64_t, s->num_sources);
     s->contexts = g_new0(PlicContext, s->num_contexts);
     for (unsigned i = 0; i < s->num_contexts; i++) {
         PlicContext *c = &s->contexts[i];
         uint64_t hartid = (uint64_t)s->hartid_base + i / 2;
 
-        c->cpu = plic_find_hart(hartid);
+        c->cpu = riscv_cpu_by_hartid(hartid);
         if (!c->cpu) {
             error_setg(errp, "sifive_plic: no hart with id %" PRIu64, hartid);
             plic_free(s);
@@ -311,6 +353,8 @@ static bool plic_realize(DeviceState *dev, GError **errp)
     s->irqs = irq_allocate(plic_set_irq, s, s->num_sources);
     memory_region_init_io(&s->mmio, &plic_ops, s, "riscv.sifive.plic", s->size);
     memory_region_add_subregion(get_system_memory(), s->addr, &s->mmio);
+    s->stats = (IrqStats){SIFIVE_PLIC_TYPE, s->raised, s->num_sources, plic_print_state, s};
+    irq_stats_register(&s->stats);
     return true;
 }
 
@@ -318,6 +362,7 @@ static void plic_unrealize(DeviceState *dev)
 {
     SiFivePlicState *s = (SiFivePlicState *)dev;
 
+    irq_stats_unregister(&s->stats);
     memory_region_del_subregion(get_system_memory(), &s->mmio);
     plic_free(s);
 }

@@ -1,14 +1,31 @@
 /*
  * The PCI core (PCI Local Bus Specification 3.0): the abstract "pci-device"
- * class with its type 0 configuration header, BAR sizing and mapping
- * (§6.2.5.1), INTx routing through the bus owner, capability lists (§6.7),
- * devfn placement (addr=), and the text of info pci.
+ * class with its configuration header, BAR sizing and mapping (§6.2.5.1),
+ * INTx routing through the bus owner and, behind bridges, the swizzle of
+ * PCI-to-PCI Bridge Architecture 1.2 §9.1, capability lists (§6.7), devfn
+ * placement (addr=), and the text of info pci.
  *
- * Left out: PCI-to-PCI bridges and secondary buses, expansion ROM BARs,
- * extended (PCIe) configuration space, MSI/MSI-X (a device adds them as
- * capabilities), hotplug.
+ * PCI Express (PCIe Base 4.0): a PCI Express function has 4 KiB of
+ * configuration space with the extended capability list at 0x100 (§7.6.3);
+ * a conventional function's space ends at 256 bytes and accesses beyond it
+ * complete as Unsupported Requests (reads all ones, as QEMU). Buses behind
+ * bridges are found by the bridges' bus number registers (§7.5.1.3.3), and
+ * below a PCI Express port only device 0 exists (§7.3.1 for ARI aside).
+ *
+ * A hotplug controller (a PCIe slot, hw/pci/pcie.c; ACPI's registers, hw/acpi/pcihp.c)
+ * may own a bus: it hears of each device realized there and takes device_del requests
+ * for them.
+ *
+ * MSI and MSI-X (hw/pci/msi.c, hw/pci/msix.c) are capabilities a device adds;
+ * the core resets them, passes them configuration writes, removes MSI-X on
+ * unrealize, and keeps INTx quiet while either is enabled.
+ *
+ * Left out: expansion ROM BARs, ARI.
  */
 #include "hw/pci/pci.h"
+#include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pci-bridge.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -50,11 +67,13 @@ static const PCIDeviceClass *pci_ids_class(const PCIDevice *dev)
 static void pci_bus_print_dev(BusState *qbus, DeviceState *qdev, GString *out, int indent);
 static bool pci_bus_plug(BusState *qbus, DeviceState *qdev, GError **errp);
 static void pci_bus_unplug(BusState *qbus, DeviceState *qdev);
+static bool pci_bus_unplug_request(BusState *qbus, DeviceState *qdev, GError **errp);
 
 static const BusOps pci_bus_ops = {
     .plug = pci_bus_plug,
     .unplug = pci_bus_unplug,
     .print_dev = pci_bus_print_dev,
+    .unplug_request = pci_bus_unplug_request,
 };
 
 PCIBus *pci_bus_new(DeviceState *parent, const char *name, MemoryRegion *mem, MemoryRegion *io)
@@ -63,6 +82,7 @@ PCIBus *pci_bus_new(DeviceState *parent, const char *name, MemoryRegion *mem, Me
 
     bus->qbus = bus_new(BUS_PCI, name, parent, &pci_bus_ops);
     bus->bus_num = 0;
+    bus->slot_mask = UINT32_MAX;
     bus->address_space_mem = mem;
     bus->address_space_io = io;
     if (!pci_buses) {
@@ -70,6 +90,42 @@ PCIBus *pci_bus_new(DeviceState *parent, const char *name, MemoryRegion *mem, Me
     }
     g_ptr_array_add(pci_buses, bus);
     return bus;
+}
+
+PCIBus *pcie_bus_new(DeviceState *parent, const char *name, MemoryRegion *mem, MemoryRegion *io)
+{
+    PCIBus *bus = pci_bus_new(parent, name, mem, io);
+
+    bus->is_express = true;
+    return bus;
+}
+
+PCIBus *pci_bridge_bus_new(PCIDevice *bridge, const char *name, bool is_express, MemoryRegion *mem,
+                           MemoryRegion *io)
+{
+    PCIBus *bus = pci_bus_new(&bridge->qdev, name, mem, io);
+
+    bus->parent_dev = bridge;
+    bus->is_express = is_express;
+    bus->bus_num = bridge->config[PCI_SECONDARY_BUS];
+    if (is_express) {
+        /* A PCI Express link has one device on its far side: device 0 (PCIe Base 4.0 §7.3.1). */
+        bus->slot_mask = 1;
+    }
+    return bus;
+}
+
+void pci_bus_free(PCIBus *bus)
+{
+    g_ptr_array_remove(pci_buses, bus);
+    g_free(bus->irq_count);
+    g_free(bus);
+}
+
+void pci_bus_set_hotplug(PCIBus *bus, const PCIHotplugOps *ops, void *controller)
+{
+    bus->hotplug_ops = ops;
+    bus->hotplug_controller = controller;
 }
 
 void pci_bus_irqs(PCIBus *bus, PCISetIrqFn set_irq, PCIMapIrqFn map_irq, void *opaque, int nirq)
@@ -93,12 +149,37 @@ PCIBus *pci_bus_from_qbus(BusState *qbus)
     return NULL;
 }
 
+PCIBus *pci_find_bus_nr(PCIBus *bus, int bus_num)
+{
+    if (bus->bus_num == bus_num) {
+        return bus;
+    }
+    /* A bridge on bus claims the bus numbers from its secondary to its subordinate bus. */
+    for (guint i = 0; i < pci_buses->len; i++) {
+        PCIBus *sec = g_ptr_array_index(pci_buses, i);
+        PCIDevice *br = sec->parent_dev;
+        int first, last;
+
+        if (!br || br->bus != bus) {
+            continue;
+        }
+        first = br->config[PCI_SECONDARY_BUS];
+        last = br->config[PCI_SUBORDINATE_BUS];
+        /* An unconfigured bridge (secondary 0, or not above its own bus) claims nothing. */
+        if (first > bus->bus_num && first <= bus_num && bus_num <= last) {
+            return pci_find_bus_nr(sec, bus_num);
+        }
+    }
+    return NULL;
+}
+
 PCIDevice *pci_find_device(PCIBus *bus, int bus_num, int devfn)
 {
-    if (bus_num != bus->bus_num || devfn < 0 || devfn >= PCI_DEVFN_MAX) {
+    if (devfn < 0 || devfn >= PCI_DEVFN_MAX) {
         return NULL;
     }
-    return bus->devices[devfn];
+    bus = pci_find_bus_nr(bus, bus_num);
+    return bus ? bus->devices[devfn] : NULL;
 }
 
 /* "SLOT[.FUNC]" in hex, QEMU's spelling of addr=. */
@@ -137,7 +218,7 @@ static bool pci_slot_free(PCIBus *bus, int slot)
 static int pci_first_free_slot(PCIBus *bus)
 {
     for (int slot = 0; slot < PCI_SLOT_MAX; slot++) {
-        if (pci_slot_free(bus, slot)) {
+        if ((bus->slot_mask & (1u << slot)) && pci_slot_free(bus, slot)) {
             return slot;
         }
     }
@@ -162,6 +243,24 @@ static bool pci_bus_plug(BusState *qbus, DeviceState *qdev, GError **errp)
         error_setg(errp, "'%s' is not a PCI device", device_type(qdev));
         return false;
     }
+    switch (PCI_CLASS_LOOKUP(dev, express)) {
+    case PCI_EXPRESS:
+        if (!bus->is_express) {
+            error_setg(errp,
+                       "%s is a PCI Express device; bus '%s' is a conventional PCI bus (plug "
+                       "it into a PCI Express root bus such as pcie.0 of the riscv virt machine)",
+                       device_type(qdev), qbus->name);
+            return false;
+        }
+        dev->is_express = true;
+        break;
+    case PCI_EXPRESS_IF_PORT:
+        dev->is_express = bus->is_express && bus->parent_dev;
+        break;
+    default:
+        dev->is_express = false;
+        break;
+    }
     if (dev->addr && *dev->addr) {
         if (!pci_parse_devfn(dev->addr, &devfn)) {
             error_setg(errp,
@@ -176,10 +275,17 @@ static bool pci_bus_plug(BusState *qbus, DeviceState *qdev, GError **errp)
         free_slot = pci_first_free_slot(bus);
         if (free_slot < 0) {
             error_setg(errp, "%s: PCI bus '%s' has no free slot left (all %d are taken)",
-                       device_type(qdev), qbus->name, PCI_SLOT_MAX);
+                       device_type(qdev), qbus->name, __builtin_popcount(bus->slot_mask));
             return false;
         }
         devfn = PCI_DEVFN(free_slot, 0);
+    }
+    if (!(bus->slot_mask & (1u << PCI_SLOT(devfn)))) {
+        error_setg(errp,
+                   "%s: bus '%s' is the link below a PCI Express port, where only device 0 "
+                   "exists; use addr=00.%x or leave addr out",
+                   device_type(qdev), qbus->name, PCI_FUNC(devfn));
+        return false;
     }
     if (bus->devices[devfn]) {
         PCIDevice *other = bus->devices[devfn];
@@ -227,6 +333,30 @@ static void pci_bus_unplug(BusState *qbus, DeviceState *qdev)
     dev->bus = NULL;
 }
 
+static bool pci_bus_unplug_request(BusState *qbus, DeviceState *qdev, GError **errp)
+{
+    PCIBus *bus = pci_bus_from_qbus(qbus);
+
+    if (bus && bus->hotplug_ops && bus->hotplug_ops->unplug_request) {
+        return bus->hotplug_ops->unplug_request(bus->hotplug_controller, (PCIDevice *)qdev,
+                                                errp);
+    }
+    /*
+     * No hotplug controller on this bus. A device the machine started with stays, as on
+     * QEMU; one device_add put here while the guest ran goes at once, as device_del did
+     * before slots existed (the guest sees a surprise removal).
+     */
+    if (!qdev->hotplugged) {
+        error_setg(errp,
+                   "Bus '%s' does not support hotplugging, and '%s' has been there since "
+                   "the machine started; put devices to remove behind a pcie-root-port",
+                   qbus->name, qdev->id ? qdev->id : device_type(qdev));
+        return false;
+    }
+    qdev_unplug_complete(qdev);
+    return true;
+}
+
 /* ---- INTx ---- */
 
 static void pci_bus_change_irq(PCIDevice *dev, int level)
@@ -239,7 +369,16 @@ static void pci_bus_change_irq(PCIDevice *dev, int level)
         return;
     }
     dev->irq_delivered = level;
-    if (!bus || !bus->map_irq || pin < 0 || pin >= PCI_NUM_PINS) {
+    if (pin < 0 || pin >= PCI_NUM_PINS) {
+        return;
+    }
+    /* Behind bridges the pin swizzles up to the root bus (PCI-to-PCI Bridge 1.2 §9.1). */
+    while (bus && !bus->set_irq && bus->parent_dev) {
+        pin = pci_swizzle_map_irq(dev, pin);
+        dev = bus->parent_dev;
+        bus = dev->bus;
+    }
+    if (!bus || !bus->map_irq || !bus->set_irq) {
         return;
     }
     irq_num = bus->map_irq(dev, pin);
@@ -254,7 +393,9 @@ static void pci_bus_change_irq(PCIDevice *dev, int level)
 
 static void pci_update_irq(PCIDevice *dev)
 {
-    bool disabled = pci_get_word(dev->config + PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE;
+    /* A function signalling with MSI or MSI-X must not use its pin (PCI 3.0 §6.8). */
+    bool disabled = (pci_get_word(dev->config + PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE) ||
+                    msi_enabled(dev) || msix_enabled(dev);
     uint16_t status = pci_get_word(dev->config + PCI_STATUS);
 
     /* STATUS.INTERRUPT shows the pin's state even while COMMAND.INTX_DISABLE masks it. */
@@ -272,6 +413,19 @@ void pci_set_irq(PCIDevice *dev, int level)
 int pci_swizzle_map_irq(PCIDevice *dev, int pin)
 {
     return (pin + PCI_SLOT(dev->devfn)) % PCI_NUM_PINS;
+}
+
+/* ---- bus mastering ---- */
+
+bool pci_bus_master_enabled(PCIDevice *dev)
+{
+    /* A bridge forwards its secondary side's requests upstream only as a master itself. */
+    for (; dev; dev = dev->bus ? dev->bus->parent_dev : NULL) {
+        if (!(pci_get_word(dev->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* ---- BARs ---- */
@@ -415,16 +569,11 @@ static void pci_unmap_all(PCIDevice *dev)
 
 /* ---- configuration space ---- */
 
-static bool ranges_overlap(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
-{
-    return a < b + blen && b < a + alen;
-}
-
 uint32_t pci_default_read_config(PCIDevice *dev, uint32_t addr, unsigned len)
 {
     uint32_t val = 0;
 
-    g_assert(len <= 4 && addr + len <= PCI_CONFIG_SPACE_SIZE);
+    g_assert(len <= 4 && addr + len <= dev->config_size);
     for (unsigned i = 0; i < len; i++) {
         val |= (uint32_t)dev->config[addr + i] << (8 * i);
     }
@@ -433,7 +582,7 @@ uint32_t pci_default_read_config(PCIDevice *dev, uint32_t addr, unsigned len)
 
 void pci_default_write_config(PCIDevice *dev, uint32_t addr, uint32_t val, unsigned len)
 {
-    g_assert(len <= 4 && addr + len <= PCI_CONFIG_SPACE_SIZE);
+    g_assert(len <= 4 && addr + len <= dev->config_size);
     for (unsigned i = 0; i < len; i++) {
         uint8_t b = val >> (8 * i);
         uint8_t wmask = dev->wmask[addr + i], w1c = dev->w1cmask[addr + i];
@@ -441,27 +590,33 @@ void pci_default_write_config(PCIDevice *dev, uint32_t addr, uint32_t val, unsig
         dev->config[addr + i] = (dev->config[addr + i] & ~wmask) | (b & wmask);
         dev->config[addr + i] &= ~(b & w1c);
     }
-    if (ranges_overlap(addr, len, PCI_BASE_ADDRESS_0, PCI_NUM_BARS * 4) ||
-        ranges_overlap(addr, len, PCI_COMMAND, 2)) {
+    if (pci_ranges_overlap(addr, len, PCI_BASE_ADDRESS_0, PCI_NUM_BARS * 4) ||
+        pci_ranges_overlap(addr, len, PCI_COMMAND, 2)) {
         pci_update_mappings(dev);
     }
-    if (ranges_overlap(addr, len, PCI_COMMAND, 2)) {
-        pci_update_irq(dev);
-    }
+    msi_write_config(dev, addr, len);
+    msix_write_config(dev, addr, len);
+    /* COMMAND.INTX_DISABLE and the MSI and MSI-X enables all gate the pin. */
+    pci_update_irq(dev);
 }
 
-static bool pci_config_access_ok(uint32_t addr, unsigned len)
+static bool pci_config_access_ok(PCIDevice *dev, uint32_t addr, unsigned len)
 {
     return (len == 1 || len == 2 || len == 4) && !(addr & (len - 1)) &&
-           addr + len <= PCI_CONFIG_SPACE_SIZE;
+           addr + len <= dev->config_size;
+}
+
+static uint32_t pci_all_ones(unsigned len)
+{
+    return len >= 4 ? ~0u : (1u << (8 * len)) - 1;
 }
 
 uint32_t pci_config_read(PCIDevice *dev, uint32_t addr, unsigned len)
 {
     uint32_t (*hook)(PCIDevice *, uint32_t, unsigned) = PCI_CLASS_LOOKUP(dev, config_read);
 
-    if (!pci_config_access_ok(addr, len)) {
-        return ~0u;
+    if (!pci_config_access_ok(dev, addr, len)) {
+        return pci_all_ones(len);
     }
     return hook ? hook(dev, addr, len) : pci_default_read_config(dev, addr, len);
 }
@@ -470,7 +625,7 @@ void pci_config_write(PCIDevice *dev, uint32_t addr, uint32_t val, unsigned len)
 {
     void (*hook)(PCIDevice *, uint32_t, uint32_t, unsigned) = PCI_CLASS_LOOKUP(dev, config_write);
 
-    if (!pci_config_access_ok(addr, len)) {
+    if (!pci_config_access_ok(dev, addr, len)) {
         return;
     }
     if (hook) {
@@ -480,24 +635,35 @@ void pci_config_write(PCIDevice *dev, uint32_t addr, uint32_t val, unsigned len)
     }
 }
 
-uint32_t pci_data_read(PCIBus *bus, uint32_t addr, unsigned len)
+uint32_t pci_host_config_read(PCIBus *root, int bus_num, int devfn, uint32_t reg, unsigned len)
 {
-    PCIDevice *dev = pci_find_device(bus, (addr >> 16) & 0xff, (addr >> 8) & 0xff);
+    PCIDevice *dev = pci_find_device(root, bus_num, devfn);
 
     if (!dev) {
-        /* Master abort: all ones. */
-        return len >= 4 ? ~0u : (1u << (8 * len)) - 1;
+        /* Master abort (Unsupported Request on PCI Express): all ones. */
+        return pci_all_ones(len);
     }
-    return pci_config_read(dev, addr & 0xff, len);
+    return pci_config_read(dev, reg, len);
+}
+
+void pci_host_config_write(PCIBus *root, int bus_num, int devfn, uint32_t reg, uint32_t val,
+                           unsigned len)
+{
+    PCIDevice *dev = pci_find_device(root, bus_num, devfn);
+
+    if (dev) {
+        pci_config_write(dev, reg, val, len);
+    }
+}
+
+uint32_t pci_data_read(PCIBus *bus, uint32_t addr, unsigned len)
+{
+    return pci_host_config_read(bus, (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff, len);
 }
 
 void pci_data_write(PCIBus *bus, uint32_t addr, uint32_t val, unsigned len)
 {
-    PCIDevice *dev = pci_find_device(bus, (addr >> 16) & 0xff, (addr >> 8) & 0xff);
-
-    if (dev) {
-        pci_config_write(dev, addr & 0xff, val, len);
-    }
+    pci_host_config_write(bus, (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff, val, len);
 }
 
 /* ---- capabilities ---- */
@@ -522,6 +688,9 @@ uint8_t pci_find_capability(PCIDevice *dev, uint8_t cap_id)
 
 static bool pci_space_free(PCIDevice *dev, unsigned offset, unsigned size)
 {
+    if (offset + size > dev->config_size) {
+        return false;
+    }
     for (unsigned i = offset; i < offset + size; i++) {
         if (dev->used[i]) {
             return false;
@@ -530,33 +699,49 @@ static bool pci_space_free(PCIDevice *dev, unsigned offset, unsigned size)
     return true;
 }
 
+/*
+ * Where a capability (what: "capability" or "extended capability") of size bytes goes in
+ * [first, end): at offset, or, with offset 0, in the first free dword-aligned space.
+ * Returns 0 with errp set when there is no room or offset does not fit.
+ */
+static unsigned pci_place_capability(PCIDevice *dev, const char *what, unsigned cap_id,
+                                     unsigned offset, unsigned size, unsigned first,
+                                     unsigned end, GError **errp)
+{
+    if (offset == 0) {
+        for (unsigned off = first; off + size <= end; off += 4) {
+            if (pci_space_free(dev, off, size)) {
+                return off;
+            }
+        }
+        error_setg(errp, "%s: no room for a %u-byte %s 0x%02x in configuration space",
+                   device_type(&dev->qdev), size, what, cap_id);
+        return 0;
+    }
+    if (offset < first || (offset & 3) || offset + size > end ||
+        !pci_space_free(dev, offset, size)) {
+        error_setg(errp,
+                   "%s: %s 0x%02x at 0x%02x (%u bytes) is outside 0x%x-0x%x, misaligned or "
+                   "overlaps another",
+                   device_type(&dev->qdev), what, cap_id, offset, size, first, end - 1);
+        return 0;
+    }
+    return offset;
+}
+
 uint8_t pci_add_capability(PCIDevice *dev, uint8_t cap_id, uint8_t offset, uint8_t size,
                            GError **errp)
 {
-    unsigned off = offset;
+    unsigned off;
 
     if (size < 2) {
         error_setg(errp, "%s: capability 0x%02x of %u bytes is too small (at least 2)",
                    device_type(&dev->qdev), cap_id, size);
         return 0;
     }
-    if (off == 0) {
-        for (off = PCI_CONFIG_HEADER_SIZE; off + size <= PCI_CONFIG_SPACE_SIZE; off += 4) {
-            if (pci_space_free(dev, off, size)) {
-                break;
-            }
-        }
-        if (off + size > PCI_CONFIG_SPACE_SIZE) {
-            error_setg(errp, "%s: no room for a %u-byte capability 0x%02x in configuration space",
-                       device_type(&dev->qdev), size, cap_id);
-            return 0;
-        }
-    } else if (off < PCI_CONFIG_HEADER_SIZE || (off & 3) || off + size > PCI_CONFIG_SPACE_SIZE ||
-               !pci_space_free(dev, off, size)) {
-        error_setg(errp,
-                   "%s: capability 0x%02x at 0x%02x (%u bytes) is outside 0x40-0xff, "
-                   "misaligned or overlaps another",
-                   device_type(&dev->qdev), cap_id, off, size);
+    off = pci_place_capability(dev, "capability", cap_id, offset, size, PCI_CONFIG_HEADER_SIZE,
+                               PCI_CONFIG_SPACE_SIZE, errp);
+    if (!off) {
         return 0;
     }
     /* New capabilities go to the head of the list. */
@@ -567,6 +752,66 @@ uint8_t pci_add_capability(PCIDevice *dev, uint8_t cap_id, uint8_t offset, uint8
                  pci_get_word(dev->config + PCI_STATUS) | PCI_STATUS_CAP_LIST);
     memset(dev->used + off, 1, size);
     /* The capability's own code decides what the guest may write; the header is fixed. */
+    memset(dev->wmask + off, 0, size);
+    memset(dev->w1cmask + off, 0, size);
+    return off;
+}
+
+/* ---- PCI Express extended capabilities ---- */
+
+uint16_t pcie_find_capability(PCIDevice *dev, uint16_t cap_id)
+{
+    unsigned off = PCI_EXT_CAP_START;
+
+    if (!dev->is_express || !dev->used[PCI_EXT_CAP_START]) {
+        return 0;
+    }
+    /* At most (4096 - 256) / 4 headers fit; the bound stops a looping list. */
+    for (int hops = 0; off >= PCI_EXT_CAP_START && hops < 960; hops++) {
+        uint32_t header = pci_get_long(dev->config + off);
+
+        if (PCI_EXT_CAP_ID(header) == cap_id) {
+            return off;
+        }
+        off = PCI_EXT_CAP_NEXT(header);
+    }
+    return 0;
+}
+
+uint16_t pcie_add_capability(PCIDevice *dev, uint16_t cap_id, uint8_t cap_ver, uint16_t offset,
+                             uint16_t size, GError **errp)
+{
+    unsigned off, tail;
+
+    if (!dev->is_express) {
+        error_setg(errp, "%s: extended capability 0x%04x needs a PCI Express function",
+                   device_type(&dev->qdev), cap_id);
+        return 0;
+    }
+    if (size < 4) {
+        error_setg(errp, "%s: extended capability 0x%04x of %u bytes is too small (at least 4)",
+                   device_type(&dev->qdev), cap_id, size);
+        return 0;
+    }
+    off = pci_place_capability(dev, "extended capability", cap_id, offset, size,
+                               PCI_EXT_CAP_START, PCIE_CONFIG_SPACE_SIZE, errp);
+    if (!off) {
+        return 0;
+    }
+    if (!dev->used[PCI_EXT_CAP_START] && off != PCI_EXT_CAP_START) {
+        error_setg(errp, "%s: the first extended capability must sit at 0x100, not 0x%03x",
+                   device_type(&dev->qdev), off);
+        return 0;
+    }
+    pci_set_long(dev->config + off, cap_id | (uint32_t)(cap_ver & 0xf) << 16);
+    if (off != PCI_EXT_CAP_START) {
+        /* Append: walk to the capability whose next pointer is 0. */
+        for (tail = PCI_EXT_CAP_START; PCI_EXT_CAP_NEXT(pci_get_long(dev->config + tail));) {
+            tail = PCI_EXT_CAP_NEXT(pci_get_long(dev->config + tail));
+        }
+        pci_set_long(dev->config + tail, pci_get_long(dev->config + tail) | (uint32_t)off << 20);
+    }
+    memset(dev->used + off, 1, size);
     memset(dev->wmask + off, 0, size);
     memset(dev->w1cmask + off, 0, size);
     return off;
@@ -598,8 +843,11 @@ static void pci_init_config(PCIDevice *dev)
         subvendor = PCI_SUBVENDOR_ID_REDHAT_QUMRANET;
         subid = PCI_SUBDEVICE_ID_QEMU;
     }
-    pci_set_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID, subvendor);
-    pci_set_word(dev->config + PCI_SUBSYSTEM_ID, subid);
+    /* A type 1 header has the prefetchable window where type 0 has the subsystem ids. */
+    if (!pci_is_bridge(dev)) {
+        pci_set_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID, subvendor);
+        pci_set_word(dev->config + PCI_SUBSYSTEM_ID, subid);
+    }
     dev->config[PCI_INTERRUPT_PIN] = PCI_CLASS_LOOKUP(dev, interrupt_pin);
 
     pci_set_word(dev->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
@@ -612,7 +860,11 @@ static void pci_init_config(PCIDevice *dev)
     dev->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
     dev->wmask[PCI_LATENCY_TIMER] = 0xff;
     dev->wmask[PCI_INTERRUPT_LINE] = 0xff;
-    /* As QEMU: device-specific registers are plain read/write unless the device says otherwise. */
+    /*
+     * As QEMU: device-specific registers are plain read/write unless the device says
+     * otherwise. The extended space holds only capabilities: the rest reads 0, so an
+     * empty extended capability list is a 0 header at 0x100.
+     */
     memset(dev->wmask + PCI_CONFIG_HEADER_SIZE, 0xff,
            PCI_CONFIG_SPACE_SIZE - PCI_CONFIG_HEADER_SIZE);
 }
@@ -635,9 +887,17 @@ static bool pci_qdev_realize(DeviceState *qdev, GError **errp)
     }
     dev->irq_state = 0;
     dev->irq_delivered = 0;
+    dev->exp_cap = 0;
+    dev->msi_cap = 0;
+    dev->msix_cap = 0;
+    dev->config_size = dev->is_express ? PCIE_CONFIG_SPACE_SIZE : PCI_CONFIG_SPACE_SIZE;
     pci_init_config(dev);
     if (realize && !realize(dev, errp)) {
+        msix_uninit(dev);
         return false;
+    }
+    if (dev->bus->hotplug_ops && dev->bus->hotplug_ops->plugged) {
+        dev->bus->hotplug_ops->plugged(dev->bus->hotplug_controller, dev);
     }
     return true;
 }
@@ -650,6 +910,7 @@ static void pci_qdev_unrealize(DeviceState *qdev)
     pci_set_irq(dev, 0);
     /* Before the device may destroy the regions its BARs decode. */
     pci_unmap_all(dev);
+    msix_uninit(dev); /* its regions may sit in a BAR region the device destroys */
     if (unrealize) {
         unrealize(dev);
     }
@@ -680,6 +941,8 @@ static void pci_qdev_reset(DeviceState *qdev)
         }
     }
     pci_update_mappings(dev);
+    msi_reset(dev);
+    msix_reset(dev);
     dev->irq_state = 0;
     pci_update_irq(dev);
     if (reset) {
@@ -797,12 +1060,30 @@ static void pci_info_device(GString *out, PCIBus *bus, PCIDevice *dev)
     g_string_append_printf(out, ": PCI device %04x:%04x\n",
                            pci_get_word(dev->config + PCI_VENDOR_ID),
                            pci_get_word(dev->config + PCI_DEVICE_ID));
-    g_string_append_printf(out, "      PCI subsystem %04x:%04x\n",
-                           pci_get_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID),
-                           pci_get_word(dev->config + PCI_SUBSYSTEM_ID));
+    /* A type 1 header has no subsystem ids (as QEMU, which leaves the line out). */
+    if (!pci_is_bridge(dev)) {
+        g_string_append_printf(out, "      PCI subsystem %04x:%04x\n",
+                               pci_get_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID),
+                               pci_get_word(dev->config + PCI_SUBSYSTEM_ID));
+    }
     if (dev->config[PCI_INTERRUPT_PIN]) {
         g_string_append_printf(out, "      IRQ %d, pin %c\n", dev->config[PCI_INTERRUPT_LINE],
                                'A' + dev->config[PCI_INTERRUPT_PIN] - 1);
+    }
+    if (pci_bridge_get_sec_bus(dev)) {
+        g_string_append_printf(out, "      BUS %d.\n", dev->config[PCI_PRIMARY_BUS]);
+        g_string_append_printf(out, "      secondary bus %d.\n", dev->config[PCI_SECONDARY_BUS]);
+        g_string_append_printf(out, "      subordinate bus %d.\n",
+                               dev->config[PCI_SUBORDINATE_BUS]);
+        g_string_append_printf(out, "      IO range [0x%04" PRIx64 ", 0x%04" PRIx64 "]\n",
+                               pci_bridge_get_base(dev, PCI_BASE_ADDRESS_SPACE_IO),
+                               pci_bridge_get_limit(dev, PCI_BASE_ADDRESS_SPACE_IO));
+        g_string_append_printf(out, "      memory range [0x%08" PRIx64 ", 0x%08" PRIx64 "]\n",
+                               pci_bridge_get_base(dev, 0), pci_bridge_get_limit(dev, 0));
+        g_string_append_printf(
+            out, "      prefetchable memory range [0x%08" PRIx64 ", 0x%08" PRIx64 "]\n",
+            pci_bridge_get_base(dev, PCI_BASE_ADDRESS_MEM_PREFETCH),
+            pci_bridge_get_limit(dev, PCI_BASE_ADDRESS_MEM_PREFETCH));
     }
     for (int n = 0; n < PCI_NUM_BARS; n++) {
         PCIIORegion *r = &dev->io_regions[n];
@@ -824,16 +1105,32 @@ static void pci_info_device(GString *out, PCIBus *bus, PCIDevice *dev)
     g_string_append_printf(out, "      id \"%s\"\n", dev->qdev.id ? dev->qdev.id : "");
 }
 
+/* A bus's devices, each bridge followed by the devices behind it. */
+static void pci_info_bus(GString *out, PCIBus *bus)
+{
+    for (int devfn = 0; devfn < PCI_DEVFN_MAX; devfn++) {
+        PCIDevice *dev = bus->devices[devfn];
+        PCIBus *sec;
+
+        if (!dev) {
+            continue;
+        }
+        pci_info_device(out, bus, dev);
+        sec = pci_bridge_get_sec_bus(dev);
+        if (sec) {
+            pci_info_bus(out, sec);
+        }
+    }
+}
+
 char *pci_info_string(void)
 {
     GString *out = g_string_new(NULL);
 
     for (guint i = 0; pci_buses && i < pci_buses->len; i++) {
         PCIBus *bus = g_ptr_array_index(pci_buses, i);
-        for (int devfn = 0; devfn < PCI_DEVFN_MAX; devfn++) {
-            if (bus->devices[devfn]) {
-                pci_info_device(out, bus, bus->devices[devfn]);
-            }
+        if (!bus->parent_dev) {
+            pci_info_bus(out, bus);
         }
     }
     return g_string_free(out, FALSE);

@@ -6,11 +6,13 @@
  */
 #include "hw/riscv/boot.h"
 #include "hw/core/loader.h"
+#include "hw/core/fdt-builder.h"
 #include "accel/accel.h"
 #include "core/machine.h"
 #include "target/riscv/cpu.h"
 #include "util/error.h"
 #include <elf.h>
+#include <libfdt.h>
 
 static uint64_t ldq_le(const uint8_t *p)
 {
@@ -283,4 +285,40 @@ void riscv_hart_enter_bare_metal(RISCVCPU *cpu, uint64_t entry, uint64_t fdt_add
     cpu->priv = PRV_M;
     cpu->gpr[10] = cpu->mhartid;
     cpu->gpr[11] = fdt_addr;
+}
+
+void riscv_fdt_prop_isa(FdtBuilder *f, int node, const char *isa)
+{
+    const char *letters = isa + strlen("rv64");
+    size_t n_letters = strcspn(letters, "_");
+    GString *exts = g_string_new(NULL);
+
+    g_assert(g_str_has_prefix(isa, "rv64"));
+    fdt_prop_str(f, node, "riscv,isa", isa);
+    fdt_prop_str(f, node, "riscv,isa-base", "rv64i");
+    for (size_t i = 0; i < n_letters; i++) {
+        g_string_append_c(exts, letters[i]);
+        g_string_append_c(exts, '\0');
+    }
+    for (const char *ext = letters + n_letters; *ext == '_'; ext += strcspn(ext + 1, "_") + 1) {
+        g_string_append_len(exts, ext + 1, strcspn(ext + 1, "_"));
+        g_string_append_c(exts, '\0');
+    }
+    fdt_prop(f, node, "riscv,isa-extensions", exts->str, exts->len);
+    g_string_free(exts, true);
+}
+
+void riscv_fdt_prop_hart_irqs(FdtBuilder *f, int node, const uint32_t *intc_phandle, unsigned n,
+                              const uint32_t *irqs, unsigned n_irqs)
+{
+    g_autofree fdt32_t *cells = g_new(fdt32_t, n * n_irqs * 2);
+    fdt32_t *c = cells;
+
+    for (unsigned i = 0; i < n; i++) {
+        for (unsigned k = 0; k < n_irqs; k++) {
+            *c++ = cpu_to_fdt32(intc_phandle[i]);
+            *c++ = cpu_to_fdt32(irqs[k]);
+        }
+    }
+    fdt_prop(f, node, "interrupts-extended", cells, n * n_irqs * 2 * sizeof(fdt32_t));
 }

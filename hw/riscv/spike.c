@@ -107,7 +107,7 @@ static void spike_fdt_cpus(FdtBuilder *f, MachineState *ms)
         fdt_prop_cell(f, node, "reg", i);
         fdt_prop_str(f, node, "status", "okay");
         fdt_prop_str(f, node, "compatible", "riscv");
-        fdt_prop_str(f, node, "riscv,isa", riscv_cpu_isa_string(RISCV_CPU(cpus[i])));
+        riscv_fdt_prop_isa(f, node, riscv_cpu_isa_string(RISCV_CPU(cpus[i])));
         fdt_prop_str(f, node, "mmu-type", "riscv,sv57");
         intc = fdt_node(f, node, "interrupt-controller");
         fdt_prop_cell(f, intc, "#interrupt-cells", 1);
@@ -123,7 +123,7 @@ static bool spike_build_fdt(SpikeBoard *b, MachineState *ms, GError **errp)
     FdtBuilder f;
     g_autofree char *mem_name = g_strdup_printf("memory@%x", SPIKE_DRAM_BASE);
     g_autofree char *clint_name = g_strdup_printf("clint@%x", SPIKE_CLINT_BASE);
-    g_autofree fdt32_t *irqs = g_new(fdt32_t, ms->smp.cpus * 4);
+    g_autofree uint32_t *intc_phandle = g_new(uint32_t, ms->smp.cpus);
     int node, soc;
 
     fdt_builder_init(&f, SPIKE_FDT_MAX_SIZE);
@@ -154,12 +154,10 @@ static bool spike_build_fdt(SpikeBoard *b, MachineState *ms, GError **errp)
     /* CLINT: per hart, its machine software (3) and machine timer (7) interrupts. */
     node = fdt_node(&f, soc, clint_name);
     for (unsigned i = 0; i < ms->smp.cpus; i++) {
-        irqs[i * 4 + 0] = cpu_to_fdt32(i + 1);
-        irqs[i * 4 + 1] = cpu_to_fdt32(IRQ_M_SOFT);
-        irqs[i * 4 + 2] = cpu_to_fdt32(i + 1);
-        irqs[i * 4 + 3] = cpu_to_fdt32(IRQ_M_TIMER);
+        intc_phandle[i] = i + 1; /* as spike_fdt_cpus gave them */
     }
-    fdt_prop(&f, node, "interrupts-extended", irqs, ms->smp.cpus * 4 * sizeof(fdt32_t));
+    riscv_fdt_prop_hart_irqs(&f, node, intc_phandle, ms->smp.cpus,
+                             (const uint32_t[]){IRQ_M_SOFT, IRQ_M_TIMER}, 2);
     fdt_prop_reg(&f, node, SPIKE_CLINT_BASE, RISCV_ACLINT_SIZE);
     fdt_prop(&f, node, "compatible", clint_compat, sizeof(clint_compat));
 

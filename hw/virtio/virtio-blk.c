@@ -9,14 +9,21 @@
  * and pushes the element and interrupts there. A reset drains the backend and
  * drops completions that arrive for the old rings.
  *
+ * A failed request goes by the drive's werror/rerror (block/error-policy.c):
+ * the guest sees an I/O error (report) or success (ignore), or the VM stops and
+ * the request waits to be issued again when the VM resumes (stop). Discard
+ * errors are reported as they are, as in QEMU.
+ *
  * The device knows neither its transport nor its image format. Left out:
  * geometry/topology config, secure erase, lifetime, zoned devices, more than one
- * discard/write-zeroes segment per request (max_*_seg is 1), werror=stop.
+ * discard/write-zeroes segment per request (max_*_seg is 1).
  */
 #include "hw/virtio/virtio-blk.h"
 #include "block/block.h"
 #include "block/drive.h"
+#include "block/error-policy.h"
 #include "system/main-loop.h"
+#include "system/runstate.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -34,7 +41,8 @@ typedef struct VirtIOBlock {
     bool write_zeroes;
     bool read_only;
     bool wce_default; /* the drive's cache mode, restored on reset */
-    GQueue inflight; /* of VirtIOBlockReq, waiting for the block layer */
+    GQueue inflight;  /* of VirtIOBlockReq, waiting for the block layer */
+    GQueue retry;     /* of VirtIOBlockReq, failed under a stop policy: reissued on resume */
 } VirtIOBlock;
 
 typedef struct VirtIOBlockReq {
@@ -42,11 +50,15 @@ typedef struct VirtIOBlockReq {
     VirtQueue *vq;
     VirtQueueElement *elem;
     IOVector qiov;
-    uint8_t *status;   /* last byte of the device-writable buffers */
-    uint32_t in_len;   /* what the used ring reports as written */
-    int ret;           /* block layer result, set on the worker */
-    bool cancelled;    /* the device was reset: free it, touch nothing else */
-    GList link;
+    uint8_t *status; /* last byte of the device-writable buffers */
+    uint32_t in_len; /* what the used ring reports as written */
+    uint32_t type;   /* VIRTIO_BLK_T_IN, _OUT, _FLUSH, _DISCARD, _WRITE_ZEROES */
+    uint64_t sector;
+    uint32_t num_sectors; /* discard, write-zeroes */
+    bool unmap;           /* write-zeroes may unmap */
+    int ret;              /* block layer result, set on the worker */
+    bool cancelled;       /* the device was reset: free it, touch nothing else */
+    GList link;           /* in inflight or retry */
 } VirtIOBlockReq;
 
 /* ---- small iovec helpers over an element's arrays ---- */
@@ -119,20 +131,46 @@ static void virtio_blk_complete(VirtIOBlockReq *req, uint8_t status)
     virtio_blk_req_free(req);
 }
 
+/*
+ * A failed request, as the drive's error policy says: the status the guest
+ * gets, or false when the request is kept for the retry on resume.
+ */
+static bool virtio_blk_handle_error(VirtIOBlockReq *req, uint8_t *status)
+{
+    VirtIOBlock *s = req->s;
+    bool is_read = req->type == VIRTIO_BLK_T_IN;
+    int error = -req->ret;
+    BlockErrorAction action;
+
+    log_mask_printf(LOG_GUEST_ERROR, "virtio-blk: I/O error: %s\n", g_strerror(error));
+    *status = VIRTIO_BLK_S_IOERR;
+    if (req->type == VIRTIO_BLK_T_DISCARD) {
+        return true;
+    }
+    action = block_error_handle(s->blk, is_read, error);
+    if (action == BLOCK_ERROR_ACTION_STOP) {
+        g_queue_push_tail_link(&s->retry, &req->link);
+    } else if (action == BLOCK_ERROR_ACTION_IGNORE) {
+        *status = VIRTIO_BLK_S_OK;
+    }
+    return action != BLOCK_ERROR_ACTION_STOP;
+}
+
 /* In the main loop, with the big lock held. */
 static void virtio_blk_aio_done_bh(void *opaque)
 {
     VirtIOBlockReq *req = opaque;
+    uint8_t status = VIRTIO_BLK_S_OK;
 
     if (req->cancelled) {
         virtio_blk_req_free(req);
         return;
     }
     g_queue_unlink(&req->s->inflight, &req->link);
-    if (req->ret < 0) {
-        log_mask_printf(LOG_GUEST_ERROR, "virtio-blk: I/O error: %s\n", g_strerror(-req->ret));
+    if (req->ret < 0 && !virtio_blk_handle_error(req, &status)) {
+        return;
     }
-    virtio_blk_complete(req, req->ret < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
+    virtio_blk_complete(req, status);
 }
 
 /* On a block layer worker: hand the result to the main loop. */
@@ -144,9 +182,52 @@ static void virtio_blk_aio_done(void *opaque, int ret)
     main_loop_defer(virtio_blk_aio_done_bh, req);
 }
 
-static void virtio_blk_submit(VirtIOBlockReq *req)
+/* Issue req's operation to the block layer (first time, or again after a stop). */
+static void virtio_blk_start_io(VirtIOBlockReq *req)
 {
+    BlockBackend *blk = req->s->blk;
+    int64_t offset = req->sector << BDRV_SECTOR_BITS;
+    int64_t bytes = (int64_t)req->num_sectors << BDRV_SECTOR_BITS;
+
     g_queue_push_tail_link(&req->s->inflight, &req->link);
+    switch (req->type) {
+    case VIRTIO_BLK_T_IN:
+        blk_aio_preadv(blk, offset, &req->qiov, 0, virtio_blk_aio_done, req);
+        break;
+    case VIRTIO_BLK_T_OUT:
+        blk_aio_pwritev(blk, offset, &req->qiov, 0, virtio_blk_aio_done, req);
+        break;
+    case VIRTIO_BLK_T_FLUSH:
+        blk_aio_flush(blk, virtio_blk_aio_done, req);
+        break;
+    case VIRTIO_BLK_T_WRITE_ZEROES:
+        blk_aio_pwrite_zeroes(blk, offset, bytes, req->unmap ? BDRV_REQ_MAY_UNMAP : 0,
+                              virtio_blk_aio_done, req);
+        break;
+    case VIRTIO_BLK_T_DISCARD:
+        blk_aio_pdiscard(blk, offset, bytes, virtio_blk_aio_done, req);
+        break;
+    }
+}
+
+/* The VM resumed: issue again what a stop policy kept. */
+static void virtio_blk_vm_state_change(void *opaque, bool running, RunState state)
+{
+    VirtIOBlock *s = opaque;
+    GList *link;
+
+    while (running && (link = g_queue_pop_head_link(&s->retry))) {
+        virtio_blk_start_io(link->data);
+    }
+}
+
+static void virtio_blk_drop_retries(VirtIOBlock *s)
+{
+    GList *link;
+
+    while ((link = g_queue_pop_head_link(&s->retry))) {
+        virtio_blk_req_free(link->data);
+    }
 }
 
 /* ---- requests ---- */
@@ -214,15 +295,10 @@ static void virtio_blk_discard_wz(VirtIOBlock *s, VirtIOBlockReq *req, uint32_t 
         virtio_blk_complete(req, VIRTIO_BLK_S_IOERR);
         return;
     }
-    virtio_blk_submit(req);
-    if (is_wz) {
-        blk_aio_pwrite_zeroes(s->blk, sector << BDRV_SECTOR_BITS, (int64_t)num << BDRV_SECTOR_BITS,
-                              (flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) ? BDRV_REQ_MAY_UNMAP : 0,
-                              virtio_blk_aio_done, req);
-    } else {
-        blk_aio_pdiscard(s->blk, sector << BDRV_SECTOR_BITS, (int64_t)num << BDRV_SECTOR_BITS,
-                         virtio_blk_aio_done, req);
-    }
+    req->sector = sector;
+    req->num_sectors = num;
+    req->unmap = flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
+    virtio_blk_start_io(req);
 }
 
 /* False when the chain is malformed (the device is now broken and elem is freed). */
@@ -256,6 +332,8 @@ static bool virtio_blk_handle_request(VirtIOBlock *s, VirtQueue *vq, VirtQueueEl
     req->vq = vq;
     req->elem = elem;
     req->in_len = 1;
+    req->type = type;
+    req->sector = sector;
     req->link.data = req;
     for (last = elem->in_num - 1; elem->in_sg[last].iov_len == 0; last--) {
     }
@@ -269,9 +347,7 @@ static bool virtio_blk_handle_request(VirtIOBlock *s, VirtQueue *vq, VirtQueueEl
         }
         sg_slice(&req->qiov, elem->in_sg, elem->in_num, 0, data_len);
         req->in_len = data_len + 1;
-        virtio_blk_submit(req);
-        blk_aio_preadv(s->blk, sector << BDRV_SECTOR_BITS, &req->qiov, 0, virtio_blk_aio_done,
-                       req);
+        virtio_blk_start_io(req);
         return true;
     case VIRTIO_BLK_T_OUT:
         data_len = out_len - VIRTIO_BLK_HDR_SIZE;
@@ -279,13 +355,10 @@ static bool virtio_blk_handle_request(VirtIOBlock *s, VirtQueue *vq, VirtQueueEl
             break;
         }
         sg_slice(&req->qiov, elem->out_sg, elem->out_num, VIRTIO_BLK_HDR_SIZE, data_len);
-        virtio_blk_submit(req);
-        blk_aio_pwritev(s->blk, sector << BDRV_SECTOR_BITS, &req->qiov, 0, virtio_blk_aio_done,
-                        req);
+        virtio_blk_start_io(req);
         return true;
     case VIRTIO_BLK_T_FLUSH:
-        virtio_blk_submit(req);
-        blk_aio_flush(s->blk, virtio_blk_aio_done, req);
+        virtio_blk_start_io(req);
         return true;
     case VIRTIO_BLK_T_GET_ID:
         virtio_blk_get_id(s, req, in_len - 1);
@@ -389,6 +462,7 @@ static void virtio_blk_reset(VirtIODevice *vdev)
         VirtIOBlockReq *req = link->data;
         req->cancelled = true; /* its completion is already queued in the main loop */
     }
+    virtio_blk_drop_retries(s);
     if (s->blk) {
         blk_set_enable_write_cache(s->blk, s->wce_default);
     }
@@ -419,7 +493,7 @@ static bool virtio_blk_realize(VirtIODevice *vdev, GError **errp)
                    "512..32768", lbs);
         return false;
     }
-    if (!drive_attach(s->blk, &vdev->parent, errp)) {
+    if (!drive_attach(s->blk, virtio_device_owner(vdev), errp)) {
         return false;
     }
     dinfo = drive_get_by_blk(s->blk);
@@ -429,6 +503,8 @@ static bool virtio_blk_realize(VirtIODevice *vdev, GError **errp)
     s->read_only = bdrv_is_read_only(blk_bs(s->blk));
     s->wce_default = blk_enable_write_cache(s->blk);
     g_queue_init(&s->inflight);
+    g_queue_init(&s->retry);
+    vm_state_notifier_add(virtio_blk_vm_state_change, s);
     virtio_init(vdev, "virtio-blk", VIRTIO_ID_BLOCK, VIRTIO_BLK_CFG_SIZE);
     for (unsigned i = 0; i < s->num_queues; i++) {
         virtio_add_queue(vdev, s->queue_size, virtio_blk_handle_output);
@@ -440,6 +516,8 @@ static void virtio_blk_unrealize(VirtIODevice *vdev)
 {
     VirtIOBlock *s = (VirtIOBlock *)vdev;
 
+    vm_state_notifier_remove(virtio_blk_vm_state_change, s);
+    virtio_blk_drop_retries(s);
     drive_detach(s->blk);
 }
 

@@ -104,9 +104,7 @@ static uint64_t virtio_mmio_read(void *opaque, uint64_t addr, unsigned size)
     case VIRTIO_MMIO_DEVICE_ID:
         return vdev->device_id;
     case VIRTIO_MMIO_DEVICE_FEATURES:
-        return s->host_features_sel < 2
-                   ? (uint32_t)(virtio_host_features(vdev) >> (32 * s->host_features_sel))
-                   : 0;
+        return virtio_host_features_word(vdev, s->host_features_sel);
     case VIRTIO_MMIO_QUEUE_NUM_MAX:
         vq = cur_vq(s);
         return vq ? vq->num_max : 0;
@@ -149,15 +147,6 @@ static uint64_t virtio_mmio_read(void *opaque, uint64_t addr, unsigned size)
     }
 }
 
-static void set_half(uint64_t *field, uint64_t addr, uint32_t val)
-{
-    if (addr & 4) {
-        *field = (*field & 0xffffffffull) | ((uint64_t)val << 32);
-    } else {
-        *field = (*field & ~0xffffffffull) | val;
-    }
-}
-
 static void virtio_mmio_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
 {
     VirtIOMMIOProxy *s = opaque;
@@ -181,10 +170,7 @@ static void virtio_mmio_write(void *opaque, uint64_t addr, uint64_t val, unsigne
         s->host_features_sel = val;
         break;
     case VIRTIO_MMIO_DRIVER_FEATURES:
-        /* §2.2.2: once FEATURES_OK is set the features are fixed. */
-        if (!(vdev->status & VIRTIO_CONFIG_S_FEATURES_OK) && s->guest_features_sel < 2) {
-            set_half(&vdev->guest_features, s->guest_features_sel * 4, val);
-        }
+        virtio_set_guest_features_word(vdev, s->guest_features_sel, val);
         break;
     case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
         s->guest_features_sel = val;
@@ -194,8 +180,8 @@ static void virtio_mmio_write(void *opaque, uint64_t addr, uint64_t val, unsigne
         break;
     case VIRTIO_MMIO_QUEUE_NUM:
         vq = cur_vq(s);
-        if (vq && !vq->ready) {
-            vq->num = val <= vq->num_max ? val : 0; /* 0 fails the check at QueueReady */
+        if (vq) {
+            virtio_queue_set_size(vq, val);
         }
         break;
     case VIRTIO_MMIO_QUEUE_READY:
@@ -223,10 +209,10 @@ static void virtio_mmio_write(void *opaque, uint64_t addr, uint64_t val, unsigne
         if (!vq || vq->ready) {
             break; /* rings are checked when they become ready and fixed while ready */
         }
-        set_half(addr < VIRTIO_MMIO_QUEUE_DRIVER_LOW   ? &vq->desc
-                 : addr < VIRTIO_MMIO_QUEUE_DEVICE_LOW ? &vq->avail
-                                                       : &vq->used,
-                 addr, val);
+        virtio_set_half(addr < VIRTIO_MMIO_QUEUE_DRIVER_LOW   ? &vq->desc
+                        : addr < VIRTIO_MMIO_QUEUE_DEVICE_LOW ? &vq->avail
+                                                              : &vq->used,
+                        addr & 4, val);
         break;
     case VIRTIO_MMIO_SHM_SEL:
     case VIRTIO_MMIO_QUEUE_RESET:
@@ -258,6 +244,11 @@ static bool virtio_mmio_bus_plug(BusState *bus, DeviceState *dev, GError **errp)
     return true;
 }
 
+static bool virtio_mmio_bus_full(BusState *bus)
+{
+    return bus->children->len > 0;
+}
+
 static void virtio_mmio_device_plugged(DeviceState *proxy, VirtIODevice *vdev)
 {
     VirtIOMMIOProxy *s = (VirtIOMMIOProxy *)proxy;
@@ -275,7 +266,7 @@ static void virtio_mmio_device_unplugged(DeviceState *proxy, VirtIODevice *vdev)
 }
 
 static const VirtioBusOps virtio_mmio_bus_ops = {
-    .bus = {.plug = virtio_mmio_bus_plug},
+    .bus = {.plug = virtio_mmio_bus_plug, .full = virtio_mmio_bus_full},
     .device_plugged = virtio_mmio_device_plugged,
     .device_unplugged = virtio_mmio_device_unplugged,
     .update_irq = virtio_mmio_update_irq,

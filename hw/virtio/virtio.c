@@ -99,6 +99,16 @@ static void virtio_update_irq(VirtIODevice *vdev)
     }
 }
 
+/* Tell the driver about vq (NULL: the configuration) by the transport's message or the ISR. */
+static void virtio_signal(VirtIODevice *vdev, VirtQueue *vq, uint8_t isr_bit)
+{
+    if (vdev->bus_ops && vdev->bus_ops->notify && vdev->bus_ops->notify(vdev->proxy, vdev, vq)) {
+        return;
+    }
+    vdev->isr |= isr_bit;
+    virtio_update_irq(vdev);
+}
+
 void virtio_error(VirtIODevice *vdev, const char *fmt, ...)
 {
     g_autofree char *msg = NULL;
@@ -132,8 +142,7 @@ void virtio_notify_config(VirtIODevice *vdev)
         return;
     }
     vdev->generation++;
-    vdev->isr |= VIRTIO_ISR_CONFIG;
-    virtio_update_irq(vdev);
+    virtio_signal(vdev, NULL, VIRTIO_ISR_CONFIG);
 }
 
 void virtio_isr_ack(VirtIODevice *vdev, uint8_t bits)
@@ -211,9 +220,23 @@ void virtio_reset(VirtIODevice *vdev)
 
 /* ---- features, status, config ---- */
 
-uint64_t virtio_host_features(VirtIODevice *vdev)
+/* §4.1.4.3, §4.2.2: features travel in 32-bit words; words past bit 63 read as 0. */
+uint32_t virtio_host_features_word(VirtIODevice *vdev, uint32_t sel)
 {
-    return vdev->host_features;
+    return sel < 2 ? (uint32_t)(vdev->host_features >> (32 * sel)) : 0;
+}
+
+uint32_t virtio_guest_features_word(VirtIODevice *vdev, uint32_t sel)
+{
+    return sel < 2 ? (uint32_t)(vdev->guest_features >> (32 * sel)) : 0;
+}
+
+void virtio_set_guest_features_word(VirtIODevice *vdev, uint32_t sel, uint32_t val)
+{
+    /* §2.2.2: once FEATURES_OK is set the features are fixed. */
+    if (!(vdev->status & VIRTIO_CONFIG_S_FEATURES_OK) && sel < 2) {
+        virtio_set_half(&vdev->guest_features, sel == 1, val);
+    }
 }
 
 static bool virtio_features_acceptable(VirtIODevice *vdev)
@@ -304,6 +327,13 @@ void virtio_config_write(VirtIODevice *vdev, uint32_t addr, uint32_t val, unsign
 }
 
 /* ---- queue setup and notification ---- */
+
+void virtio_queue_set_size(VirtQueue *vq, uint32_t num)
+{
+    if (!vq->ready) {
+        vq->num = num <= vq->num_max ? num : 0; /* 0 fails the check when it becomes ready */
+    }
+}
 
 void virtio_queue_set_ready(VirtIODevice *vdev, unsigned n, bool ready)
 {
@@ -777,11 +807,21 @@ void virtio_notify(VirtIODevice *vdev, VirtQueue *vq)
     if (!vq->ready || vdev->broken || !virtio_should_notify(vdev, vq)) {
         return;
     }
-    vdev->isr |= VIRTIO_ISR_QUEUE;
-    virtio_update_irq(vdev);
+    virtio_signal(vdev, vq, VIRTIO_ISR_QUEUE);
 }
 
 /* ---- the abstract qdev class ---- */
+
+DeviceState *virtio_device_owner(VirtIODevice *vdev)
+{
+    BusState *bus = vdev->parent.parent_bus;
+
+    if (bus && bus->ops && bus->parent &&
+        container_of(bus->ops, VirtioBusOps, bus)->transport_is_owner) {
+        return bus->parent;
+    }
+    return &vdev->parent;
+}
 
 static bool virtio_device_realize(DeviceState *dev, GError **errp)
 {

@@ -31,6 +31,9 @@ enum {
     BDRV_O_NO_LOCK = 1 << 6,     /* locking=off */
     BDRV_O_CHECK = 1 << 7,       /* opened for check: tolerate what check repairs */
     BDRV_O_INACTIVE_DIRTY = 1 << 8, /* open a dirty qcow2 without repairing it */
+    BDRV_O_NATIVE_AIO = 1 << 9,  /* aio=native: Linux AIO (needs BDRV_O_NOCACHE) */
+    BDRV_O_IO_URING = 1 << 10,   /* aio=io_uring */
+    BDRV_O_NO_IO = 1 << 11,      /* metadata only (info): an encrypted image needs no key */
 };
 
 /* Request flags. */
@@ -66,6 +69,8 @@ const char *bdrv_prealloc_name(PreallocMode m);
  * writethrough, directsync (O_DIRECT + writethrough), unsafe (no flushes).
  */
 bool bdrv_parse_cache_mode(const char *mode, int *flags, bool *writethrough, GError **errp);
+/* "aio=threads|native|io_uring": sets the matching BDRV_O_* flag in *flags. */
+bool bdrv_parse_aio(const char *mode, int *flags, GError **errp);
 
 typedef struct BlockOpenOptions {
     const char *format;        /* NULL: probe */
@@ -73,6 +78,7 @@ typedef struct BlockOpenOptions {
     uint64_t l2_cache_size;    /* bytes; 0 = driver default */
     bool writethrough;         /* BlockBackend write cache disabled */
     bool quiet;                /* no probing warning */
+    const char *key_secret;    /* secret id of an encrypted image's key (encrypt.key-secret) */
 } BlockOpenOptions;
 
 /* Image creation options (qemu-img create -o). Zero means "default". */
@@ -87,7 +93,22 @@ typedef struct BlockCreateOptions {
     bool lazy_refcounts;
     int refcount_bits;       /* 0: default 16 */
     bool extended_l2;
+    const char *encrypt_format; /* qcow2 encrypt.format: NULL or "luks" */
+    const char *key_secret;     /* encrypt.key-secret (qcow2), key-secret (luks) */
+    uint64_t iter_time_ms;      /* PBKDF2 time per key slot; 0: 2000 as QEMU */
 } BlockCreateOptions;
+
+/*
+ * --image-opts: an image named by options, "driver=FMT,file.filename=PATH
+ * [,file.driver=file][,encrypt.key-secret=ID|key-secret=ID][,l2-cache-size=N]".
+ * Fills *filename and o (whose strings live in the returned list: free it after
+ * opening); NULL with errp on a mistake.
+ */
+typedef struct KeyValList KeyValList;
+KeyValList *bdrv_parse_image_opts(const char *spec, const char **filename, BlockOpenOptions *o,
+                                  GError **errp);
+/* Take the key's secret id from options: encrypt.key-secret (qcow2) or key-secret (luks). */
+const char *bdrv_take_key_secret(KeyValList *kv);
 
 /* Drivers */
 BlockDriver *bdrv_find_format(const char *name);
@@ -152,6 +173,19 @@ char *bdrv_get_full_backing_filename(BlockDriverState *bs);
 /* Rewrite the image's backing file reference (rebase -u, commit). */
 bool bdrv_change_backing_file(BlockDriverState *bs, const char *backing_file,
                               const char *backing_fmt, GError **errp);
+/*
+ * Commit: copy what the layers from top down to base (not included) hold into
+ * dest, a writable open of base or base itself (grown to top's size), then
+ * flush dest; progress, if not NULL, hears the percentage done. 0 or -errno.
+ */
+int bdrv_commit_copy(BlockDriverState *top, BlockDriverState *base, BlockDriverState *dest,
+                     void (*progress)(void *opaque, double percent), void *opaque);
+/*
+ * Commit bs into its backing file while bs stays open (HMP commit): the
+ * backing node is reopened writable for the copy, then read-only again, and
+ * bs is emptied. The caller has drained bs's requests.
+ */
+bool bdrv_commit(BlockDriverState *bs, GError **errp);
 /* Make bs's backing node new_backing (may be NULL); takes a new reference. */
 void bdrv_set_backing(BlockDriverState *bs, BlockDriverState *new_backing);
 
@@ -182,6 +216,7 @@ int bdrv_check(BlockDriverState *bs, BdrvCheckResult *res, BdrvCheckMode fix);
 /* Info (qemu-img info). Format-specific data is appended as JSON members. */
 typedef struct BlockDriverInfo {
     int64_t cluster_size; /* 0 if not applicable */
+    bool encrypted;
     bool is_dirty;
     bool has_dirty;
 } BlockDriverInfo;
@@ -196,6 +231,8 @@ typedef struct ImageInfoSpecific {
 } ImageInfoSpecific;
 
 ImageInfoSpecific *bdrv_get_specific_info(BlockDriverState *bs);
+/* An empty one, for drivers to fill with image_info_specific_add. */
+ImageInfoSpecific *bdrv_new_specific_info(const char *type);
 void image_info_specific_free(ImageInfoSpecific *info);
 void image_info_specific_add(ImageInfoSpecific *info, const char *key, const char *human,
                              const char *json_value);
@@ -262,7 +299,8 @@ void blk_get_stats(BlockBackend *blk, BlockAcctStats *out);
  * Asynchronous requests: run on the block layer's worker pool. The callback
  * runs in the GMainContext set with blk_set_aio_context (through
  * g_main_context_invoke), or on the worker thread when none is set. qiov must
- * stay valid until the callback.
+ * stay valid until the callback. A callback on a worker must not wait for a
+ * request it sends: the first one it sends runs on that worker once it returns.
  */
 typedef struct BlockAIOCB BlockAIOCB;
 void blk_set_aio_context(BlockBackend *blk, GMainContext *ctx);

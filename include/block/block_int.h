@@ -80,9 +80,12 @@ struct BlockDriverState {
 
     /* Smallest I/O the node accepts without read-modify-write (O_DIRECT). */
     uint32_t request_alignment;
-
-    GMutex stats_lock;
-    BlockAcctStats stats;
+    /*
+     * Set by drivers that work in whole sectors (encryption): block.c widens
+     * other requests to it, reading and rewriting the partial sectors.
+     */
+    uint32_t sector_alignment;
+    GMutex rmw_lock;           /* serialises those read-modify-write cycles */
 };
 
 /* Open a protocol node on filename (used for a format's file child). */
@@ -104,5 +107,6 @@ enum {
 extern BlockDriver bdrv_driver_file;
 extern BlockDriver bdrv_driver_raw;
 extern BlockDriver bdrv_driver_qcow2;
+extern BlockDriver bdrv_driver_luks;
 
 #endif

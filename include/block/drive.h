@@ -10,12 +10,14 @@
 #define BLOCK_DRIVE_H
 
 #include "block/block.h"
+#include "block/error-policy.h"
 #include "core/qdev.h"
 
 typedef enum BlockInterfaceType {
     IF_NONE,   /* only a backend: -device ...,drive=ID attaches it */
     IF_IDE,
     IF_VIRTIO,
+    IF_PFLASH, /* a machine's flash banks, by index (unit) */
     IF_COUNT,
 } BlockInterfaceType;
 
@@ -29,12 +31,15 @@ typedef struct DriveInfo {
     char *filename;
     char *snapshot_overlay;   /* snapshot=on: the temporary overlay (already unlinked) */
     DeviceState *attached;    /* the device that took it, NULL while free */
+    BlockdevOnError werror, rerror;
+    BlockIOStatus io_status;
 } DriveInfo;
 
 /*
- * Parse and open one -drive option: file=, format=, if=virtio|ide|none, id=,
- * index=, media=disk|cdrom, readonly=on, cache=writeback|none|writethrough|
+ * Parse and open one -drive option: file=, format=, if=virtio|ide|pflash|none,
+ * id=, index= (or unit=), media=disk|cdrom, readonly=on, cache=writeback|none|writethrough|
  * directsync|unsafe, snapshot=on, discard=ignore|unmap, aio=threads,
+ * werror=report|ignore|enospc|stop, rerror=report|ignore|stop,
  * serial= (kept for the device). Reports user mistakes through errp.
  */
 bool drive_add_from_spec(const char *spec, GError **errp);
@@ -46,6 +51,8 @@ bool drive_add_from_spec(const char *spec, GError **errp);
 bool blockdev_add_from_spec(const char *spec, GError **errp);
 /* if= when a -drive has none: the machine's choice (IF_VIRTIO unless set). */
 void drive_set_default_interface(BlockInterfaceType type);
+/* The same by name (ide, virtio, ...), for a machine class; false with errp if unknown. */
+bool drive_set_default_interface_name(const char *name, GError **errp);
 /* -snapshot: every later -drive behaves as if snapshot=on. */
 void drive_set_default_snapshot(bool on);
 

@@ -23,6 +23,11 @@ void iovec_init_buf(IOVector *v, void *buf, size_t len);
 void iovec_add(IOVector *v, void *base, size_t len);
 /* Append the bytes [offset, offset + len) of src to dst (no data copied). */
 void iovec_add_slice(IOVector *dst, const IOVector *src, size_t offset, size_t len);
+/*
+ * dst = the bytes [offset, offset + len) of src. Allocates nothing when they
+ * lie in one element of src (the usual request); iovec_destroy dst after use.
+ */
+void iovec_init_slice(IOVector *dst, const IOVector *src, size_t offset, size_t len);
 void iovec_destroy(IOVector *v);
 void iovec_reset(IOVector *v);
 

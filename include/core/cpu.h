@@ -16,17 +16,24 @@ typedef struct TCGCPUOps TCGCPUOps;
  * The softmmu TLB (used by the translator): per MMU mode, a direct-mapped table
  * of guest pages. A hit compares the page-aligned vaddr against addr_read /
  * addr_write / addr_code and adds addend to reach host RAM. Low bits of those
- * fields carry flags that force the slow path.
+ * fields carry flags that force the slow path. Each mode uses the first
+ * 2^CPU_TLB_DYN_MIN_BITS .. 2^CPU_TLB_DYN_MAX_BITS entries of its table, as
+ * sized at run time (accel/tcg/cputlb.c: tlb_mode_resize); the tables sit in
+ * CPUState at their largest, so that generated code reaches them at a fixed
+ * offset from env, and only the used part is ever touched.
  */
 #define NB_MMU_MODES 8
-#define CPU_TLB_BITS 8
-#define CPU_TLB_SIZE (1 << CPU_TLB_BITS)
+#define CPU_TLB_DYN_MIN_BITS 8
+#define CPU_TLB_DYN_MAX_BITS 14
+#define CPU_TLB_MAX_ENTRIES (1 << CPU_TLB_DYN_MAX_BITS)
+#define CPU_TLB_ENTRY_BITS 5 /* log2(sizeof(CPUTLBEntry)) */
 #define TARGET_PAGE_BITS 12
 #define TARGET_PAGE_SIZE (1ULL << TARGET_PAGE_BITS)
 #define TARGET_PAGE_MASK (~(TARGET_PAGE_SIZE - 1))
 #define TLB_INVALID_MASK (1ULL << 11) /* no translation cached */
 #define TLB_MMIO (1ULL << 10)         /* not RAM: go through the memory API */
-#define TLB_NOTDIRTY (1ULL << 9)      /* RAM holding translated code: writes invalidate it */
+#define TLB_NOTDIRTY (1ULL << 9)      /* RAM holding translated code or a page not yet
+                                         logged dirty: writes go through the slow path */
 #define TLB_WATCHPOINT (1ULL << 8)    /* a debugger watches part of this page */
 #define TLB_FLAGS_MASK (TLB_INVALID_MASK | TLB_MMIO | TLB_NOTDIRTY | TLB_WATCHPOINT)
 
@@ -37,9 +44,20 @@ typedef struct CPUTLBEntry {
     uintptr_t addend; /* host address = guest vaddr + addend (RAM pages) */
 } CPUTLBEntry;
 
+typedef struct MemoryRegion MemoryRegion;
+
 typedef struct CPUTLBEntryFull {
-    uint64_t paddr; /* guest-physical page address */
+    uint64_t paddr;     /* guest-physical page address */
+    MemoryRegion *ram;  /* RAM pages: the region, for dirty logging; else NULL */
+    uint64_t ram_offset; /* the page's offset in it */
 } CPUTLBEntryFull;
+
+/* A mode's TLB sizing statistics. */
+typedef struct CPUTLBDesc {
+    size_t n_used_entries;     /* valid entries now */
+    size_t window_max_entries; /* the most valid entries seen at a flush in this window */
+    int64_t window_begin_us;
+} CPUTLBDesc;
 typedef struct AccelCPUState AccelCPUState;
 
 /*
@@ -83,6 +101,11 @@ typedef struct CPUClass {
     bool (*memory_rw_debug)(CPUState *cpu, uint64_t vaddr, void *buf, size_t len, bool is_write);
     /* Value of a register by name for the monitor's expressions; false if unknown. */
     bool (*get_register)(CPUState *cpu, const char *name, uint64_t *value);
+    /*
+     * Disassemble the instruction at pc from len bytes: append "mnemonic\toperands"
+     * to out, return its length (0: len too short). NULL: capstone knows the ISA.
+     */
+    int (*disas_insn)(uint64_t pc, const uint8_t *buf, size_t len, GString *out);
     /* The translator's hooks (NULL for CPUs only KVM runs). */
     const TCGCPUOps *tcg_ops;
 
@@ -123,14 +146,16 @@ struct CPUState {
     uint32_t interrupt_request; /* target-defined pending bits, set from any thread */
     int32_t exit_request; /* checked at TB entry: leave generated code soon */
     sigjmp_buf jmp_env;
-    CPUTLBEntry tlb_table[NB_MMU_MODES][CPU_TLB_SIZE];
-    CPUTLBEntryFull tlb_full[NB_MMU_MODES][CPU_TLB_SIZE];
+    /* Per mode: (entries in use - 1) << CPU_TLB_ENTRY_BITS, set by tlb_init(); 0 before. */
+    uintptr_t tlb_mask[NB_MMU_MODES];
+    CPUTLBDesc tlb_desc[NB_MMU_MODES];
+    CPUTLBEntry tlb_table[NB_MMU_MODES][CPU_TLB_MAX_ENTRIES];
+    CPUTLBEntryFull tlb_full[NB_MMU_MODES][CPU_TLB_MAX_ENTRIES];
 
     /* Guest debugging: big lock; changed only while the vCPUs are stopped. */
     int singlestep_enabled;       /* SSTEP_* */
     GArray *breakpoints;          /* CPUBreakpoint; the translator's (KVM keeps its own) */
     GArray *watchpoints;          /* CPUBreakpoint; translator only */
-    bool watchpoint_step;         /* translator: re-run a watched access alone, then stop */
     CPUDebugReason debug_reason;  /* why it last stopped for the debugger */
     int debug_watch_type;         /* CPU_DEBUG_WATCH: GDB_WATCHPOINT_* that fired */
     uint64_t debug_watch_addr;    /* and the address it watches */

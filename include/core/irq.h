@@ -41,4 +41,23 @@ static inline void irq_pulse(IrqLine *irq)
 /* An array of n lines 0..n-1 that all call handler(opaque, i, level). */
 IrqLine *irq_allocate(IrqHandler handler, void *opaque, int n);
 
+/*
+ * What an interrupt controller shows the monitor (QEMU's InterruptStatsProvider):
+ * how often each input line was raised (info irq), and optionally its state in
+ * words (info pic). The controller owns the struct and the counts, and updates
+ * them under the big lock.
+ */
+typedef struct IrqStats {
+    const char *name; /* "riscv.sifive.plic", "isa-i8259" */
+    const uint64_t *counts;
+    unsigned num_lines;
+    void (*print_state)(void *opaque, GString *out); /* NULL: nothing for info pic */
+    void *opaque;
+} IrqStats;
+
+void irq_stats_register(const IrqStats *stats);
+void irq_stats_unregister(const IrqStats *stats);
+/* Every registered controller, in registration order. */
+void irq_stats_foreach(void (*fn)(const IrqStats *stats, void *opaque), void *opaque);
+
 #endif

@@ -27,6 +27,10 @@ typedef struct MachineClass {
     unsigned max_cpus;
     const char *default_cpu_type;
     const char *default_accel; /* "kvm:tcg" */
+    const char *default_nic_model; /* -nic / -net nic without model=; NULL: model= needed */
+    /* Without -nic, -net or -netdev (and -nodefaults): a default_nic_model NIC on -nic user. */
+    bool default_net;
+    const char *default_block_interface; /* if= of -drive without one and -hda; NULL: virtio */
     bool (*init)(MachineState *ms, GError **errp);
     /* Whole-machine reset: devices, CPUs, reloaded images. */
     void (*reset)(MachineState *ms);

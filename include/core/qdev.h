@@ -82,8 +82,15 @@ struct DeviceClass {
     void (*instance_finalize)(DeviceState *dev);
     /* Extra lines for info qtree (addresses, irqs). */
     void (*print_dev)(DeviceState *dev, GString *out, int indent);
+    /*
+     * Run once, before the class is first used (found by name, listed, or walked as a
+     * parent), when every class has registered: a class built from another one (the
+     * virtio-X-pci proxies from virtio-X-device) completes itself here.
+     */
+    void (*class_init)(DeviceClass *dc);
 
     const DeviceClass *parent_class; /* resolved at registration */
+    bool class_init_done;
 };
 
 struct DeviceState {
@@ -92,6 +99,7 @@ struct DeviceState {
     char *canonical;     /* unique path-ish name for messages */
     BusState *parent_bus;
     bool realized;
+    bool hotplugged; /* realized after the machine was built (device_add) */
     GPtrArray *child_buses; /* of BusState* */
     GPtrArray *owned_strings; /* PROP_STRING values we allocated */
 };
@@ -101,6 +109,15 @@ typedef struct BusOps {
     bool (*plug)(BusState *bus, DeviceState *dev, GError **errp);
     void (*unplug)(BusState *bus, DeviceState *dev);
     void (*print_dev)(BusState *bus, DeviceState *dev, GString *out, int indent);
+    /*
+     * device_del of dev: begin its removal. A bus without a hotplug controller leaves
+     * this NULL and the device goes at once; a controller (a PCIe slot) asks the guest
+     * and calls qdev_unplug_complete() when the guest lets go, perhaps never. false with
+     * errp set refuses the request.
+     */
+    bool (*unplug_request)(BusState *bus, DeviceState *dev, GError **errp);
+    /* Optional: no room for another device (a one-device bus); skipped when bus= is absent. */
+    bool (*full)(BusState *bus);
 } BusOps;
 
 struct BusState {
@@ -141,6 +158,9 @@ DeviceState *device_create_simple(const char *type, BusState *bus, GError **errp
 /* Create (not realized) and set "key", "value" property pairs, NULL-terminated. */
 DeviceState *device_new_with_props(const char *type, GError **errp, ...) G_GNUC_NULL_TERMINATED;
 DeviceState *device_new_with_propsv(const char *type, GError **errp, va_list ap);
+/* device_new_with_props, then realize on bus; NULL (nothing left behind) on failure. */
+DeviceState *device_create_with_props(const char *type, BusState *bus, GError **errp, ...)
+    G_GNUC_NULL_TERMINATED;
 DeviceState *device_find_by_id(const char *id);
 static inline const char *device_type(const DeviceState *dev)
 {
@@ -153,6 +173,24 @@ bool qdev_add_global(const char *spec, GError **errp);
 /* Resolvers for PROP_LINK: a backend subsystem maps an id to its object. */
 typedef void *(*LinkResolver)(const char *id, GError **errp);
 void qdev_register_link_resolver(const char *kind, LinkResolver fn);
+
+/* The machine is built: devices realized from now on are hotplugged (dev->hotplugged). */
+void qdev_machine_creation_done(void);
+
+/*
+ * device_del: remove dev through its bus (BusOps.unplug_request), which may finish
+ * later; without a hotplug controller dev is destroyed at once. false with errp set
+ * when the bus refuses.
+ */
+bool qdev_unplug(DeviceState *dev, GError **errp);
+/* A removal is done: the unplug notifier hears of dev (DEVICE_DELETED), then dev goes. */
+void qdev_unplug_complete(DeviceState *dev);
+/*
+ * Hear of finished removals, whoever started them (device_del, or a guest powering a
+ * slot off), while dev and its id are still valid: the monitor's DEVICE_DELETED. Adding
+ * the same fn again does nothing.
+ */
+void qdev_add_unplug_notifier(void (*fn)(DeviceState *dev));
 
 /* Buses. */
 BusState *bus_new(BusType type, const char *name, DeviceState *parent, const BusOps *ops);

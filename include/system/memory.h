@@ -5,6 +5,7 @@
  * translator's TLB) hear which ranges appeared and disappeared on each change.
  * All device DMA and CPU exits go through address_space_rw(), which clips
  * every access to the flat view: nothing reaches host memory outside guest RAM.
+ * RAM regions can log which of their pages are written, per client (below).
  */
 #ifndef SYSTEM_MEMORY_H
 #define SYSTEM_MEMORY_H
@@ -42,6 +43,21 @@ typedef struct MemoryRegionOps {
     } impl;
 } MemoryRegionOps;
 
+/*
+ * Dirty-memory clients: each that logs a RAM region gets its own bitmap of the
+ * region's pages written since it last cleared them. Writes through the memory
+ * API, by the translator's generated code and (with KVM) by the guest all count.
+ */
+typedef enum DirtyMemoryClient {
+    DIRTY_MEMORY_MIGRATION, /* RAM sent again by precopy */
+    DIRTY_MEMORY_DISPLAY,   /* framebuffer pages to redraw */
+    DIRTY_MEMORY_CODE,      /* pages whose translated code may be stale */
+    DIRTY_MEMORY_NUM,
+} DirtyMemoryClient;
+
+#define DIRTY_PAGE_BITS 12
+#define DIRTY_PAGE_SIZE ((uint64_t)1 << DIRTY_PAGE_BITS)
+
 typedef enum MemoryRegionKind {
     MR_CONTAINER,
     MR_RAM,
@@ -64,6 +80,9 @@ struct MemoryRegion {
     uint64_t addr; /* offset within container */
     int priority;
     GPtrArray *subregions; /* sorted by priority, highest first */
+    /* MR_RAM dirty logging: a bitmap (a bit per DIRTY_PAGE_SIZE) per client that logs. */
+    unsigned long *dirty[DIRTY_MEMORY_NUM];
+    unsigned dirty_log_mask; /* 1 << client for each client logging */
 };
 
 /* A piece of a region as it appears in an address space. */
@@ -93,6 +112,13 @@ typedef struct MemoryListener {
     void (*region_add)(struct MemoryListener *l, MemoryRegionSection *s);
     void (*region_del)(struct MemoryListener *l, MemoryRegionSection *s);
     void (*commit)(struct MemoryListener *l);
+    /* Dirty logging of s->mr began (the first client) or ended (the last one). */
+    void (*log_start)(struct MemoryListener *l, MemoryRegionSection *s);
+    void (*log_stop)(struct MemoryListener *l, MemoryRegionSection *s);
+    /* Bring the region's bitmaps up to date with what the accelerator logged. */
+    void (*log_sync)(struct MemoryListener *l, MemoryRegionSection *s);
+    /* A client cleared bits of s: writes there must be noticed again. */
+    void (*log_clear)(struct MemoryListener *l, MemoryRegionSection *s);
     int priority; /* lower runs first on add, last on delete */
     AddressSpace *as;
 } MemoryListener;
@@ -158,6 +184,50 @@ MemTxResult address_space_write_rom(AddressSpace *as, uint64_t addr, const void 
  * contiguous RAM available; NULL if addr is not RAM (or is ROM and is_write).
  */
 void *address_space_map(AddressSpace *as, uint64_t addr, uint64_t *len, bool is_write);
+
+/*
+ * Dirty logging of a RAM region, per client. Starting gives the client a clean
+ * bitmap; the accelerators then report writes (KVM's dirty log, the translator's
+ * TLB slow path). Start and stop with the big lock held and the vCPUs stopped:
+ * the translator's vCPUs use the bitmaps without a lock. Under the translator a
+ * clear takes effect at each vCPU's next turn, so stop them for an exact bitmap.
+ * A write mapping (address_space_map) counts as written when it is made.
+ */
+void memory_region_set_dirty_log(MemoryRegion *mr, DirtyMemoryClient client, bool log);
+bool memory_region_is_logging(const MemoryRegion *mr, DirtyMemoryClient client);
+/* Mark [offset, offset+len) written, for every client logging the region. */
+void memory_region_set_dirty(MemoryRegion *mr, uint64_t offset, uint64_t len);
+#define DIRTY_CLIENTS_ALL ((1u << DIRTY_MEMORY_NUM) - 1)
+/* The same for only those of clients (a mask) that log the region. */
+void memory_region_set_dirty_for(MemoryRegion *mr, uint64_t offset, uint64_t len,
+                                 unsigned clients);
+/* Was any page of [offset, offset+len) written since client cleared it? */
+bool memory_region_get_dirty(const MemoryRegion *mr, uint64_t offset, uint64_t len,
+                             DirtyMemoryClient client);
+/* Is the page at offset dirty for each of clients (a mask) that logs the region? */
+bool memory_region_page_dirty_for(const MemoryRegion *mr, uint64_t offset, unsigned clients);
+/*
+ * Forget client's bits for [offset, offset+len) without telling the listeners:
+ * for a client that watches writes itself (the translator, once a page holds code).
+ */
+void memory_region_clear_dirty(MemoryRegion *mr, uint64_t offset, uint64_t len,
+                               DirtyMemoryClient client);
+/* Pull what the accelerators logged for mr into its bitmaps. */
+void memory_region_sync_dirty_bitmap(MemoryRegion *mr);
+/*
+ * Copy client's bits for the pages of [offset, offset+len) (page-aligned) into
+ * bitmap (bit i = page i of the range) and clear them; returns how many were set.
+ */
+uint64_t memory_region_snapshot_and_clear_dirty(MemoryRegion *mr, uint64_t offset, uint64_t len,
+                                                DirtyMemoryClient client, unsigned long *bitmap);
+
+/* Start or stop client's logging of every writable RAM region mapped in as. */
+void memory_global_dirty_log(AddressSpace *as, DirtyMemoryClient client, bool log);
+/*
+ * For the RAM of as that client logs: sync, then append the count of dirty pages
+ * and their runs of guest-physical addresses to out, and clear them.
+ */
+void memory_dirty_report_and_clear(AddressSpace *as, DirtyMemoryClient client, GString *out);
 
 /* The memory and I/O address spaces of the machine. */
 extern AddressSpace address_space_memory;

@@ -48,9 +48,10 @@ const void *helper_lookup_tb_ptr(void *env);
 extern __thread bool tcg_interp_active;
 extern __thread uint64_t tcg_interp_pc;
 
-/* Offset of the softmmu table of mmu_idx in env (for the inline hit path). */
-#define TLB_TABLE_OFFSET(mmu_idx) (offsetof(CPUState, tlb_table) + \
-                                   (size_t)(mmu_idx) * CPU_TLB_SIZE * sizeof(CPUTLBEntry))
+/* Offsets in env of mmu_idx's TLB mask and table (for the inline hit path). */
+#define TLB_MASK_OFFSET(mmu_idx) (offsetof(CPUState, tlb_mask) + (size_t)(mmu_idx) * sizeof(uintptr_t))
+#define TLB_TABLE_OFFSET(mmu_idx) \
+    (offsetof(CPUState, tlb_table) + (size_t)(mmu_idx) * CPU_TLB_MAX_ENTRIES * sizeof(CPUTLBEntry))
 #define ENV_EXIT_REQUEST_OFFSET offsetof(CPUState, exit_request)
 
 #endif

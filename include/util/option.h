@@ -37,6 +37,9 @@ bool keyval_take_uint(KeyValList *kv, const char *key, uint64_t def, uint64_t *o
 /* Fail naming the first key nobody took, listing what would have been accepted. */
 bool keyval_check_all_used(KeyValList *kv, const char *accepted, GError **errp);
 
+/* Append value to out with each ',' doubled, so that keyval_parse() reads it back whole. */
+void keyval_append_escaped(GString *out, const char *value);
+
 /* "512", "512M", "2G", "1.5G"; a number without suffix is in units of default_unit. */
 bool parse_size(const char *str, uint64_t default_unit, uint64_t *out, GError **errp);
 bool parse_uint(const char *str, uint64_t *out, GError **errp);

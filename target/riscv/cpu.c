@@ -5,6 +5,7 @@
  * M-mode, mstatus.MIE = 0, MPRV = 0, misa at its widest, pc at the reset vector.
  */
 #include "target/riscv/internals.h"
+#include "target/riscv/disas.h"
 #include "accel/accel.h"
 #include "system/timer.h"
 #include "util/error.h"
@@ -55,6 +56,37 @@ const char *riscv_cpu_isa_string(RISCVCPU *cpu)
     return cpu->isa_string;
 }
 
+/*
+ * "_smaia_ssaia" goes before the first S extension: the ISA string lists
+ * multi-letter S extensions in alphabetical order (unprivileged spec ch. 29).
+ */
+static void riscv_cpu_add_aia_to_isa(RISCVCPU *cpu)
+{
+    static const char aia[] = "_smaia_ssaia";
+    char *s_ext = strstr(cpu->isa_string, "_s");
+    g_autofree char *tail = g_strdup(s_ext ? s_ext : "");
+
+    if (strstr(cpu->isa_string, aia)) {
+        return;
+    }
+    if (s_ext) {
+        *s_ext = 0;
+    }
+    g_assert(strlen(cpu->isa_string) + strlen(aia) + strlen(tail) < sizeof(cpu->isa_string));
+    g_strlcat(cpu->isa_string, aia, sizeof(cpu->isa_string));
+    g_strlcat(cpu->isa_string, tail, sizeof(cpu->isa_string));
+}
+
+void riscv_cpu_attach_interrupt_file(RISCVCPU *cpu, RISCVPriv level,
+                                     const RISCVInterruptFileOps *ops, void *file)
+{
+    g_assert(level == PRV_M || level == PRV_S);
+    g_assert(!cpu->irq_file_ops || cpu->irq_file_ops == ops);
+    cpu->irq_file_ops = ops;
+    cpu->irq_file[level == PRV_M ? 0 : 1] = file;
+    riscv_cpu_add_aia_to_isa(cpu);
+}
+
 static void riscv_cpu_reset(CPUState *cs)
 {
     RISCVCPU *cpu = RISCV_CPU(cs);
@@ -88,6 +120,7 @@ static void riscv_cpu_reset(CPUState *cs)
     cpu->cycle_offset = -(int64_t)riscv_host_ticks();
     cpu->instret_offset = cpu->cycle_offset;
     cpu->mseccfg = 0;
+    cpu->miselect = cpu->siselect = 0;
     cpu->badaddr = 0;
     cpu->bins = 0;
     cs->exception_index = -1;
@@ -98,18 +131,6 @@ static void riscv_cpu_reset(CPUState *cs)
     }
     riscv_cpu_flush_tlb(cpu);
 }
-
-static const char *const gpr_abi_names[32] = {
-    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
-    "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4",
-    "t5", "t6",
-};
-
-static const char *const fpr_abi_names[32] = {
-    "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0",
-    "fa1", "fa2", "fa3", "fa4", "fa5", "fa6", "fa7", "fs2", "fs3", "fs4", "fs5",
-    "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
-};
 
 static const char *priv_name(RISCVPriv priv)
 {
@@ -147,12 +168,12 @@ static void riscv_cpu_dump_state(CPUState *cs, GString *out)
     }
     g_string_append(out, "\n");
     for (int i = 0; i < 32; i++) {
-        g_string_append_printf(out, " x%-2d/%-4s %016" PRIx64 "%s", i, gpr_abi_names[i],
+        g_string_append_printf(out, " x%-2d/%-4s %016" PRIx64 "%s", i, riscv_gpr_abi_names[i],
                                cpu->gpr[i], (i % 4) == 3 ? "\n" : " ");
     }
     if (cpu->mstatus & MSTATUS_FS) {
         for (int i = 0; i < 32; i++) {
-            g_string_append_printf(out, " f%-2d/%-4s %016" PRIx64 "%s", i, fpr_abi_names[i],
+            g_string_append_printf(out, " f%-2d/%-4s %016" PRIx64 "%s", i, riscv_fpr_abi_names[i],
                                    cpu->fpr[i], (i % 4) == 3 ? "\n" : " ");
         }
         g_string_append_printf(out, " fcsr     %08x (frm %u, fflags %02x)\n",
@@ -182,12 +203,14 @@ static bool riscv_cpu_get_register(CPUState *cs, const char *name, uint64_t *val
         char xname[8];
 
         snprintf(xname, sizeof(xname), "x%d", i);
-        if (!g_ascii_strcasecmp(name, xname) || !g_ascii_strcasecmp(name, gpr_abi_names[i])) {
+        if (!g_ascii_strcasecmp(name, xname) ||
+            !g_ascii_strcasecmp(name, riscv_gpr_abi_names[i])) {
             *value = cpu->gpr[i];
             return true;
         }
         snprintf(xname, sizeof(xname), "f%d", i);
-        if (!g_ascii_strcasecmp(name, xname) || !g_ascii_strcasecmp(name, fpr_abi_names[i])) {
+        if (!g_ascii_strcasecmp(name, xname) ||
+            !g_ascii_strcasecmp(name, riscv_fpr_abi_names[i])) {
             *value = cpu->fpr[i];
             return true;
         }
@@ -245,8 +268,9 @@ int riscv_cpu_mmu_index(CPUState *cs, bool ifetch)
 /*
  * gdb registers, numbered as the target description below gives them
  * (regnum): x0-x31, pc (org.gnu.gdb.riscv.cpu), f0-f31, fflags, frm, fcsr
- * (org.gnu.gdb.riscv.fpu), then every named CSR (org.gnu.gdb.riscv.csr).
- * 'g' carries x0-x31 and pc.
+ * (org.gnu.gdb.riscv.fpu), every named CSR (org.gnu.gdb.riscv.csr), and
+ * the privilege level "priv" (org.gnu.gdb.riscv.virtual, which gdb prints as
+ * prv:N [Mode]). 'g' carries x0-x31 and pc.
  */
 enum {
     RISCV_GDB_PC = 32,
@@ -261,6 +285,7 @@ static struct {
     GOnce once;
     int csrs[4096]; /* the CSR number of register RISCV_GDB_CSR0 + i */
     int n_csrs;
+    int priv_regnum; /* right after the CSRs */
     char *xml;
 } riscv_gdb;
 
@@ -274,7 +299,7 @@ static gpointer riscv_gdb_build(gpointer unused)
 
     for (int i = 0; i < 32; i++) {
         g_string_append_printf(x, "<reg name=\"%s\" bitsize=\"64\" type=\"%s\" regnum=\"%d\"/>\n",
-                               gpr_abi_names[i],
+                               riscv_gpr_abi_names[i],
                                i == 1 ? "code_ptr" : i == 2 || i == 8 ? "data_ptr" : "int", i);
     }
     g_string_append_printf(x, "<reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\" regnum=\"%d\"/>\n"
@@ -285,7 +310,7 @@ static gpointer riscv_gdb_build(gpointer unused)
     for (int i = 0; i < 32; i++) {
         g_string_append_printf(x, "<reg name=\"%s\" bitsize=\"64\" type=\"riscv_double\" "
                                   "regnum=\"%d\"/>\n",
-                               fpr_abi_names[i], RISCV_GDB_F0 + i);
+                               riscv_fpr_abi_names[i], RISCV_GDB_F0 + i);
     }
     g_string_append_printf(x, "<reg name=\"fflags\" bitsize=\"32\" type=\"int\" regnum=\"%d\"/>\n"
                               "<reg name=\"frm\" bitsize=\"32\" type=\"int\"/>\n"
@@ -303,7 +328,11 @@ static gpointer riscv_gdb_build(gpointer unused)
                                name, RISCV_GDB_CSR0 + riscv_gdb.n_csrs);
         riscv_gdb.csrs[riscv_gdb.n_csrs++] = csrno;
     }
-    g_string_append(x, "</feature>\n</target>\n");
+    riscv_gdb.priv_regnum = RISCV_GDB_CSR0 + riscv_gdb.n_csrs;
+    g_string_append_printf(x, "</feature>\n<feature name=\"org.gnu.gdb.riscv.virtual\">\n"
+                              "<reg name=\"priv\" bitsize=\"64\" type=\"int\" regnum=\"%d\"/>\n"
+                              "</feature>\n</target>\n",
+                           riscv_gdb.priv_regnum);
     riscv_gdb.xml = g_string_free(x, FALSE);
     return NULL;
 }
@@ -338,6 +367,8 @@ static int riscv_gdb_read_register(CPUState *cs, GByteArray *buf, int n)
         if (!riscv_csr_read_debug(cpu, riscv_gdb.csrs[n - RISCV_GDB_CSR0], &v)) {
             v = 0; /* not readable in this configuration */
         }
+    } else if (n == riscv_gdb.priv_regnum) {
+        v = cpu->priv;
     } else {
         return 0;
     }
@@ -379,6 +410,8 @@ static int riscv_gdb_write_register(CPUState *cs, const uint8_t *mem, int n)
         if (riscv_csrrw(cpu, riscv_gdb.csrs[n - RISCV_GDB_CSR0], &old, v, ~0ULL, true) != 0) {
             return 0;
         }
+    } else if (n == riscv_gdb.priv_regnum && (v == PRV_U || v == PRV_S || v == PRV_M)) {
+        cpu->priv = v; /* the gdbstub resyncs the accelerator, which flushes the TLB */
     } else {
         return 0;
     }
@@ -404,6 +437,7 @@ static const CPUClass riscv_cpu_class = {
     .get_pc = riscv_cpu_get_pc,
     .memory_rw_debug = riscv_cpu_memory_rw_debug,
     .get_register = riscv_cpu_get_register,
+    .disas_insn = riscv_disas,
     .tcg_ops = &riscv_tcg_ops,
     .gdb_num_core_regs = RISCV_GDB_PC + 1,
     .gdb_num_regs = RISCV_GDB_CSR0 + 4096, /* at most; the XML lists the CSRs there are */
@@ -463,6 +497,16 @@ void riscv_cpu_set_irq(RISCVCPU *cpu, int irq, int level)
 static void riscv_stimer_cb(void *opaque)
 {
     riscv_timer_update_stip(opaque);
+}
+
+RISCVCPU *riscv_cpu_by_hartid(uint64_t hartid)
+{
+    for (int c = 0; c < cpu_count; c++) {
+        if (cpus[c]->arch_id == hartid) {
+            return RISCV_CPU(cpus[c]);
+        }
+    }
+    return NULL;
 }
 
 RISCVCPU *riscv_cpu_new(unsigned index, uint64_t hartid, const char *model, GError **errp)

@@ -27,6 +27,22 @@ enum {
     IRQ_M_EXT = 11,
 };
 
+/*
+ * An IMSIC interrupt file as the hart's AIA CSRs reach it (AIA 1.0 §3.8-3.9):
+ * miselect/mireg (siselect/sireg) with a select value 0x70-0xff name one of
+ * its registers, mtopei (stopei) its top identity. The device owns the state;
+ * both calls are atomic against its MMIO side, which other threads drive.
+ */
+typedef struct RISCVInterruptFileOps {
+    /*
+     * *old = register iselect; if wmask, register = (old & ~wmask) | (val & wmask).
+     * false when the register does not exist (odd eipN/eieN on RV64).
+     */
+    bool (*reg_rmw)(void *file, unsigned iselect, uint64_t *old, uint64_t val, uint64_t wmask);
+    /* Top pending-and-enabled identity as identity << 16 | identity, 0 if none; claim clears it. */
+    uint32_t (*topei)(void *file, bool claim);
+} RISCVInterruptFileOps;
+
 typedef struct RISCVCPU {
     CPUState parent;
 
@@ -61,6 +77,9 @@ typedef struct RISCVCPU {
     uint64_t reset_pc;
     /* Frequency of rdtime in Hz (Sstc timer arming); 10 MHz like QEMU's virt. */
     uint64_t timebase_freq;
+    /* The hart's IMSIC interrupt files, [0] machine and [1] supervisor level; NULL: no Smaia. */
+    const RISCVInterruptFileOps *irq_file_ops;
+    void *irq_file[2];
 
     /* target/riscv private state from here on. */
     const char *model;
@@ -72,6 +91,7 @@ typedef struct RISCVCPU {
     int64_t instret_offset;
     uint64_t mseccfg;
     uint64_t mtval2, mtinst; /* read as zero: no hypervisor extension */
+    uint64_t miselect, siselect; /* AIA indirect register selects */
     bool pmp_active;         /* some PMP entry is configured (fast path when not) */
     bool tlb_has_superpage;  /* a superpage was mapped since the last full TLB flush */
     Timer *stimer;           /* Sstc: raises STIP when time reaches stimecmp */
@@ -82,8 +102,17 @@ typedef struct RISCVCPU {
 /* A hart with the given id and ISA model ("rv64", "max"); -cpu help lists them. */
 RISCVCPU *riscv_cpu_new(unsigned index, uint64_t hartid, const char *model, GError **errp);
 char *riscv_cpu_models_help(void);
+/* The hart whose mhartid is hartid, or NULL; for interrupt controllers wiring up harts. */
+RISCVCPU *riscv_cpu_by_hartid(uint64_t hartid);
 /* Raise or lower an interrupt line (IRQ_* bit in mip); callable from any thread. */
 void riscv_cpu_set_irq(RISCVCPU *cpu, int irq, int level);
+/*
+ * Give the hart an IMSIC interrupt file for level PRV_M or PRV_S (AIA Smaia and
+ * Ssaia): its AIA CSRs then reach the file through ops, and the ISA string names
+ * smaia and ssaia.
+ */
+void riscv_cpu_attach_interrupt_file(RISCVCPU *cpu, RISCVPriv level,
+                                     const RISCVInterruptFileOps *ops, void *file);
 /* ISA string for the device tree, e.g. "rv64imafdc_zicsr_zifencei". */
 const char *riscv_cpu_isa_string(RISCVCPU *cpu);
 

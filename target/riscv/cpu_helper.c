@@ -17,7 +17,7 @@ static const int irq_priority[] = {
     IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER, IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER,
 };
 
-static int highest_irq(uint64_t pending)
+int riscv_cpu_highest_irq(uint64_t pending)
 {
     for (size_t i = 0; i < ARRAY_SIZE(irq_priority); i++) {
         if (pending & (1ULL << irq_priority[i])) {
@@ -38,10 +38,10 @@ int riscv_cpu_pending_interrupt(RISCVCPU *cpu)
 
     /* Interrupts for a more privileged mode come first (priv spec §3.1.9). */
     if (m_enabled && m_pending) {
-        return highest_irq(m_pending);
+        return riscv_cpu_highest_irq(m_pending);
     }
     if (s_enabled && s_pending) {
-        return highest_irq(s_pending);
+        return riscv_cpu_highest_irq(s_pending);
     }
     return -1;
 }

@@ -4,9 +4,14 @@
  * 11:10 = 3 means read-only, bits 9:8 the lowest privilege that may access it;
  * anything else unimplemented raises illegal-instruction. Unprivileged CSRs
  * (fflags/frm/fcsr, cycle/time/instret) follow the unprivileged spec
- * (chapters 11 and 13) and Sstc adds stimecmp.
+ * (chapters 11 and 13) and Sstc adds stimecmp. Smaia/Ssaia (AIA 1.0 ch. 2,
+ * §3.8-3.9, §6.3) add the indirect register selects, the top-interrupt CSRs and
+ * the IMSIC interrupt files behind them; they exist only when the machine gave
+ * the hart an IMSIC (riscv_cpu_attach_interrupt_file), as on hardware without
+ * Smaia they raise illegal-instruction otherwise.
  */
 #include "target/riscv/internals.h"
+#include "target/riscv/csr-names.h"
 #include "system/main-loop.h"
 #include "system/timer.h"
 #include <time.h>
@@ -32,6 +37,16 @@ enum {
     CSR_SIP = 0x144,
     CSR_STIMECMP = 0x14d,
     CSR_SATP = 0x180,
+    CSR_SISELECT = 0x150,
+    CSR_SIREG = 0x151,
+    CSR_STOPEI = 0x15c,
+    CSR_STOPI = 0xdb0,
+    CSR_MVIEN = 0x308,
+    CSR_MVIP = 0x309,
+    CSR_MISELECT = 0x350,
+    CSR_MIREG = 0x351,
+    CSR_MTOPEI = 0x35c,
+    CSR_MTOPI = 0xfb0,
     CSR_MVENDORID = 0xf11,
     CSR_MARCHID = 0xf12,
     CSR_MIMPID = 0xf13,
@@ -70,12 +85,18 @@ enum {
 typedef int (*CSRPredicate)(RISCVCPU *cpu, int csrno);
 typedef int (*CSRRead)(RISCVCPU *cpu, int csrno, uint64_t *val);
 typedef int (*CSRWrite)(RISCVCPU *cpu, int csrno, uint64_t val);
+/*
+ * A read-modify-write done as one step, for CSRs whose state devices change
+ * concurrently; write is false for a read-only access (csrrs/csrrc with x0).
+ */
+typedef int (*CSRReadModifyWrite)(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_t val,
+                                  uint64_t wmask, bool write);
 
 typedef struct CSROps {
-    const char *name;
     CSRPredicate pred; /* NULL: only the privilege encoded in the number matters */
     CSRRead read;
     CSRWrite write;    /* NULL: writes are ignored (WARL with one legal value) */
+    CSRReadModifyWrite rmw; /* instead of read and write (then both are NULL) */
 } CSROps;
 
 uint64_t riscv_host_ticks(void)
@@ -392,6 +413,15 @@ static int write_mip(RISCVCPU *cpu, int csrno, uint64_t val)
     return OK;
 }
 
+/* mvip without mvien: bits 1 and 5 alias the writable SSIP and STIP of mip (AIA §6.3.2). */
+static int read_mvip(RISCVCPU *cpu, int csrno, uint64_t *val)
+{
+    uint64_t mask = MIP_SSIP | ((cpu->menvcfg & MENVCFG_STCE) ? 0 : MIP_STIP);
+
+    *val = __atomic_load_n(&cpu->mip, __ATOMIC_SEQ_CST) & mask;
+    return OK;
+}
+
 static int read_sie(RISCVCPU *cpu, int csrno, uint64_t *val)
 {
     *val = cpu->mie & cpu->mideleg;
@@ -584,81 +614,174 @@ static int write_pmpaddr(RISCVCPU *cpu, int csrno, uint64_t val)
     return OK;
 }
 
+/* ---- AIA: Smaia / Ssaia ---- */
+
+#define ISELECT_IPRIO0 0x30
+#define ISELECT_IPRIO15 0x3f
+#define ISELECT_IMSIC_FIRST 0x70
+#define ISELECT_MASK 0xff /* the range the spec requires; wider values are not kept */
+#define TOPI_IID_SHIFT 16
+
+/* The interrupt file of the level an M (0x3xx) or S (0x1xx) AIA CSR belongs to, or NULL. */
+static void *aia_file(RISCVCPU *cpu, int csrno)
+{
+    return cpu->irq_file[((csrno >> 8) & 3) == PRV_M ? 0 : 1];
+}
+
+static int aia_present(RISCVCPU *cpu, int csrno)
+{
+    return aia_file(cpu, csrno) ? OK : ILLEGAL;
+}
+
+static int read_iselect(RISCVCPU *cpu, int csrno, uint64_t *val)
+{
+    *val = csrno == CSR_MISELECT ? cpu->miselect : cpu->siselect;
+    return OK;
+}
+
+static int write_iselect(RISCVCPU *cpu, int csrno, uint64_t val)
+{
+    if (csrno == CSR_MISELECT) {
+        cpu->miselect = val & ISELECT_MASK;
+    } else {
+        cpu->siselect = val & ISELECT_MASK;
+    }
+    return OK;
+}
+
+/*
+ * mireg/sireg. The iprio arrays (AIA §6.3.1, §6.5.1) are all read-only zeros,
+ * which the spec allows: major interrupts keep the default priority order.
+ * Odd iprio registers do not exist on RV64; neither do values outside the
+ * iprio and IMSIC ranges.
+ */
+static int rmw_ireg(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_t val, uint64_t wmask,
+                    bool write)
+{
+    uint64_t iselect = csrno == CSR_MIREG ? cpu->miselect : cpu->siselect;
+
+    if (iselect >= ISELECT_IPRIO0 && iselect <= ISELECT_IPRIO15) {
+        *old = 0;
+        return (iselect & 1) ? ILLEGAL : OK;
+    }
+    if (iselect < ISELECT_IMSIC_FIRST) {
+        return ILLEGAL;
+    }
+    return cpu->irq_file_ops->reg_rmw(aia_file(cpu, csrno), iselect, old, val, write ? wmask : 0)
+               ? OK
+               : ILLEGAL;
+}
+
+/* mtopei/stopei: a write (whatever its value) claims the identity the same instruction read. */
+static int rmw_topei(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_t val, uint64_t wmask,
+                     bool write)
+{
+    *old = cpu->irq_file_ops->topei(aia_file(cpu, csrno), write);
+    return OK;
+}
+
+/*
+ * mtopi/stopi (AIA §6.3.3, §6.5.2): the interrupt that would trap to that level
+ * first, in the default order. With the iprio arrays read-only zero, IPRIO may
+ * simply be 1 whenever an interrupt is reported.
+ */
+static int read_topi(RISCVCPU *cpu, int csrno, uint64_t *val)
+{
+    uint64_t pending = __atomic_load_n(&cpu->mip, __ATOMIC_SEQ_CST) & cpu->mie;
+    int irq;
+
+    pending &= csrno == CSR_MTOPI ? ~cpu->mideleg : cpu->mideleg;
+    irq = riscv_cpu_highest_irq(pending);
+    *val = irq < 0 ? 0 : ((uint64_t)irq << TOPI_IID_SHIFT) | 1;
+    return OK;
+}
+
 /* ---- the table ---- */
 
 static CSROps csr_ops[4096];
 
-static void csr_set(int csrno, const char *name, CSRPredicate pred, CSRRead read, CSRWrite write)
+static void csr_set(int csrno, CSRPredicate pred, CSRRead read, CSRWrite write)
 {
-    csr_ops[csrno] = (CSROps){name, pred, read, write};
+    csr_ops[csrno] = (CSROps){pred, read, write, NULL};
+}
+
+static void csr_set_rmw(int csrno, CSRPredicate pred, CSRReadModifyWrite rmw)
+{
+    csr_ops[csrno] = (CSROps){pred, NULL, NULL, rmw};
+}
+
+static bool csr_exists(const CSROps *ops)
+{
+    return ops->read || ops->rmw;
 }
 
 static void csr_table_init(void)
 {
-    static char names[4][32][16];
+    csr_set(CSR_FFLAGS, fs_enabled, read_fflags, write_fflags);
+    csr_set(CSR_FRM, fs_enabled, read_frm, write_frm);
+    csr_set(CSR_FCSR, fs_enabled, read_fcsr, write_fcsr);
 
-    csr_set(CSR_FFLAGS, "fflags", fs_enabled, read_fflags, write_fflags);
-    csr_set(CSR_FRM, "frm", fs_enabled, read_frm, write_frm);
-    csr_set(CSR_FCSR, "fcsr", fs_enabled, read_fcsr, write_fcsr);
-
-    csr_set(CSR_CYCLE, "cycle", counter_enabled, read_cycle, NULL);
-    csr_set(CSR_TIME, "time", counter_enabled, read_time, NULL);
-    csr_set(CSR_INSTRET, "instret", counter_enabled, read_instret, NULL);
+    csr_set(CSR_CYCLE, counter_enabled, read_cycle, NULL);
+    csr_set(CSR_TIME, counter_enabled, read_time, NULL);
+    csr_set(CSR_INSTRET, counter_enabled, read_instret, NULL);
     for (int i = 3; i <= 31; i++) {
-        snprintf(names[0][i], sizeof(names[0][i]), "hpmcounter%d", i);
-        csr_set(CSR_CYCLE + i, names[0][i], counter_enabled, read_zero, NULL);
-        snprintf(names[1][i], sizeof(names[1][i]), "mhpmcounter%d", i);
-        csr_set(CSR_MCYCLE + i, names[1][i], NULL, read_zero, NULL);
-        snprintf(names[2][i], sizeof(names[2][i]), "mhpmevent%d", i);
-        csr_set(CSR_MHPMEVENT3 + i - 3, names[2][i], NULL, read_zero, NULL);
+        csr_set(CSR_CYCLE + i, counter_enabled, read_zero, NULL);
+        csr_set(CSR_MCYCLE + i, NULL, read_zero, NULL);
+        csr_set(CSR_MHPMEVENT3 + i - 3, NULL, read_zero, NULL);
     }
 
-    csr_set(CSR_SSTATUS, "sstatus", NULL, read_sstatus, write_sstatus);
-    csr_set(CSR_SIE, "sie", NULL, read_sie, write_sie);
-    csr_set(CSR_STVEC, "stvec", NULL, read_field, write_tvec);
-    csr_set(CSR_SCOUNTEREN, "scounteren", NULL, read_field, write_counteren);
-    csr_set(CSR_SENVCFG, "senvcfg", NULL, read_field, write_senvcfg);
-    csr_set(CSR_SSCRATCH, "sscratch", NULL, read_field, write_field);
-    csr_set(CSR_SEPC, "sepc", NULL, read_field, write_epc);
-    csr_set(CSR_SCAUSE, "scause", NULL, read_field, write_field);
-    csr_set(CSR_STVAL, "stval", NULL, read_field, write_field);
-    csr_set(CSR_SIP, "sip", NULL, read_sip, write_sip);
-    csr_set(CSR_STIMECMP, "stimecmp", sstc_allowed, read_field, write_stimecmp);
-    csr_set(CSR_SATP, "satp", satp_allowed, read_field, write_satp);
+    csr_set(CSR_SSTATUS, NULL, read_sstatus, write_sstatus);
+    csr_set(CSR_SIE, NULL, read_sie, write_sie);
+    csr_set(CSR_STVEC, NULL, read_field, write_tvec);
+    csr_set(CSR_SCOUNTEREN, NULL, read_field, write_counteren);
+    csr_set(CSR_SENVCFG, NULL, read_field, write_senvcfg);
+    csr_set(CSR_SSCRATCH, NULL, read_field, write_field);
+    csr_set(CSR_SEPC, NULL, read_field, write_epc);
+    csr_set(CSR_SCAUSE, NULL, read_field, write_field);
+    csr_set(CSR_STVAL, NULL, read_field, write_field);
+    csr_set(CSR_SIP, NULL, read_sip, write_sip);
+    csr_set(CSR_STIMECMP, sstc_allowed, read_field, write_stimecmp);
+    csr_set(CSR_SATP, satp_allowed, read_field, write_satp);
 
-    csr_set(CSR_MVENDORID, "mvendorid", NULL, read_zero, NULL);
-    csr_set(CSR_MARCHID, "marchid", NULL, read_zero, NULL);
-    csr_set(CSR_MIMPID, "mimpid", NULL, read_zero, NULL);
-    csr_set(CSR_MHARTID, "mhartid", NULL, read_mhartid, NULL);
-    csr_set(CSR_MCONFIGPTR, "mconfigptr", NULL, read_zero, NULL);
-    csr_set(CSR_MSTATUS, "mstatus", NULL, read_mstatus, write_mstatus);
-    csr_set(CSR_MISA, "misa", NULL, read_misa, NULL);
-    csr_set(CSR_MEDELEG, "medeleg", NULL, read_medeleg, write_medeleg);
-    csr_set(CSR_MIDELEG, "mideleg", NULL, read_mideleg, write_mideleg);
-    csr_set(CSR_MIE, "mie", NULL, read_mie, write_mie);
-    csr_set(CSR_MTVEC, "mtvec", NULL, read_field, write_tvec);
-    csr_set(CSR_MCOUNTEREN, "mcounteren", NULL, read_field, write_counteren);
-    csr_set(CSR_MENVCFG, "menvcfg", NULL, read_field, write_menvcfg);
-    csr_set(CSR_MCOUNTINHIBIT, "mcountinhibit", NULL, read_field, write_mcountinhibit);
-    csr_set(CSR_MSCRATCH, "mscratch", NULL, read_field, write_field);
-    csr_set(CSR_MEPC, "mepc", NULL, read_field, write_epc);
-    csr_set(CSR_MCAUSE, "mcause", NULL, read_field, write_field);
-    csr_set(CSR_MTVAL, "mtval", NULL, read_field, write_field);
-    csr_set(CSR_MIP, "mip", NULL, read_mip, write_mip);
-    csr_set(CSR_MCYCLE, "mcycle", NULL, read_cycle, write_mcycle);
-    csr_set(CSR_MINSTRET, "minstret", NULL, read_instret, write_minstret);
+    csr_set(CSR_MVENDORID, NULL, read_zero, NULL);
+    csr_set(CSR_MARCHID, NULL, read_zero, NULL);
+    csr_set(CSR_MIMPID, NULL, read_zero, NULL);
+    csr_set(CSR_MHARTID, NULL, read_mhartid, NULL);
+    csr_set(CSR_MCONFIGPTR, NULL, read_zero, NULL);
+    csr_set(CSR_MSTATUS, NULL, read_mstatus, write_mstatus);
+    csr_set(CSR_MISA, NULL, read_misa, NULL);
+    csr_set(CSR_MEDELEG, NULL, read_medeleg, write_medeleg);
+    csr_set(CSR_MIDELEG, NULL, read_mideleg, write_mideleg);
+    csr_set(CSR_MIE, NULL, read_mie, write_mie);
+    csr_set(CSR_MTVEC, NULL, read_field, write_tvec);
+    csr_set(CSR_MCOUNTEREN, NULL, read_field, write_counteren);
+    csr_set(CSR_MENVCFG, NULL, read_field, write_menvcfg);
+    csr_set(CSR_MCOUNTINHIBIT, NULL, read_field, write_mcountinhibit);
+    csr_set(CSR_MSCRATCH, NULL, read_field, write_field);
+    csr_set(CSR_MEPC, NULL, read_field, write_epc);
+    csr_set(CSR_MCAUSE, NULL, read_field, write_field);
+    csr_set(CSR_MTVAL, NULL, read_field, write_field);
+    csr_set(CSR_MIP, NULL, read_mip, write_mip);
+    csr_set(CSR_MCYCLE, NULL, read_cycle, write_mcycle);
+    csr_set(CSR_MINSTRET, NULL, read_instret, write_minstret);
     for (int i = 0; i < 16; i++) {
-        static char cfg_names[16][12];
-
-        snprintf(cfg_names[i], sizeof(cfg_names[i]), "pmpcfg%d", i);
-        csr_set(CSR_PMPCFG0 + i, cfg_names[i], pmpcfg_allowed, read_pmpcfg, write_pmpcfg);
+        csr_set(CSR_PMPCFG0 + i, pmpcfg_allowed, read_pmpcfg, write_pmpcfg);
     }
     for (int i = 0; i < 64; i++) {
-        static char addr_names[64][12];
-
-        snprintf(addr_names[i], sizeof(addr_names[i]), "pmpaddr%d", i);
-        csr_set(CSR_PMPADDR0 + i, addr_names[i], NULL, read_pmpaddr, write_pmpaddr);
+        csr_set(CSR_PMPADDR0 + i, NULL, read_pmpaddr, write_pmpaddr);
     }
+
+    csr_set(CSR_MISELECT, aia_present, read_iselect, write_iselect);
+    csr_set_rmw(CSR_MIREG, aia_present, rmw_ireg);
+    csr_set_rmw(CSR_MTOPEI, aia_present, rmw_topei);
+    csr_set(CSR_MTOPI, aia_present, read_topi, NULL);
+    /* No interrupt filtering: mvien is read-only zero and mvip the minimal alias of mip. */
+    csr_set(CSR_MVIEN, aia_present, read_zero, NULL);
+    csr_set(CSR_MVIP, aia_present, read_mvip, write_mip);
+    csr_set(CSR_SISELECT, aia_present, read_iselect, write_iselect);
+    csr_set_rmw(CSR_SIREG, aia_present, rmw_ireg);
+    csr_set_rmw(CSR_STOPEI, aia_present, rmw_topei);
+    csr_set(CSR_STOPI, aia_present, read_topi, NULL);
 }
 
 void riscv_csr_init(RISCVCPU *cpu)
@@ -682,7 +805,7 @@ int riscv_csrrw(RISCVCPU *cpu, int csrno, uint64_t *ret, uint64_t val, uint64_t 
         return ILLEGAL;
     }
     ops = &csr_ops[csrno];
-    if (!ops->read) {
+    if (!csr_exists(ops)) {
         return ILLEGAL;
     }
     if (write && (csrno >> 10) == 3) {
@@ -693,6 +816,9 @@ int riscv_csrrw(RISCVCPU *cpu, int csrno, uint64_t *ret, uint64_t val, uint64_t 
     }
     if (ops->pred && (r = ops->pred(cpu, csrno)) != OK) {
         return r;
+    }
+    if (ops->rmw) {
+        return ops->rmw(cpu, csrno, ret, val, wmask, write);
     }
     r = ops->read(cpu, csrno, &old);
     if (r != OK) {
@@ -712,7 +838,7 @@ bool riscv_csr_lookup_name(const char *name, int *csrno)
 {
     riscv_csr_init(NULL);
     for (int i = 0; i < 4096; i++) {
-        if (csr_ops[i].name && !g_ascii_strcasecmp(csr_ops[i].name, name)) {
+        if (csr_exists(&csr_ops[i]) && !g_ascii_strcasecmp(riscv_csr_std_name(i), name)) {
             *csrno = i;
             return true;
         }
@@ -723,8 +849,12 @@ bool riscv_csr_lookup_name(const char *name, int *csrno)
 bool riscv_csr_read_debug(RISCVCPU *cpu, int csrno, uint64_t *val)
 {
     riscv_csr_init(cpu);
-    if (csrno < 0 || csrno >= 4096 || !csr_ops[csrno].read) {
+    if (csrno < 0 || csrno >= 4096 || !csr_exists(&csr_ops[csrno])) {
         return false;
+    }
+    if (csr_ops[csrno].rmw) {
+        return (!csr_ops[csrno].pred || csr_ops[csrno].pred(cpu, csrno) == OK) &&
+               csr_ops[csrno].rmw(cpu, csrno, val, 0, 0, false) == OK;
     }
     return csr_ops[csrno].read(cpu, csrno, val) == OK;
 }
@@ -732,5 +862,6 @@ bool riscv_csr_read_debug(RISCVCPU *cpu, int csrno, uint64_t *val)
 const char *riscv_csr_name(int csrno)
 {
     riscv_csr_init(NULL);
-    return csrno >= 0 && csrno < 4096 && csr_ops[csrno].name ? csr_ops[csrno].name : "?";
+    return csrno >= 0 && csrno < 4096 && csr_exists(&csr_ops[csrno]) ? riscv_csr_std_name(csrno)
+                                                                       : "?";
 }

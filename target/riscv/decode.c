@@ -31,7 +31,7 @@ typedef struct RVInsnDesc {
 } RVInsnDesc;
 
 static const RVInsnDesc insn_table[INSN_COUNT] = {
-#define INSN(name, mask, match, fmt) [INSN_##name] = {#name, mask, match, FMT_##fmt},
+#define INSN(name, mask, match, fmt, operands) [INSN_##name] = {#name, mask, match, FMT_##fmt},
 #include "target/riscv/insn32.def"
 #undef INSN
 };

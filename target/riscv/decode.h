@@ -8,7 +8,7 @@
 #include "util/osdep.h"
 
 typedef enum RVInsnId {
-#define INSN(name, mask, match, fmt) INSN_##name,
+#define INSN(name, mask, match, fmt, operands) INSN_##name,
 #include "target/riscv/insn32.def"
 #undef INSN
     INSN_COUNT,

@@ -30,6 +30,7 @@ uint64_t helper_mret(void *env);
 uint64_t helper_sret(void *env, uint64_t insn);
 uint64_t helper_wfi(void *env, uint64_t insn);
 uint64_t helper_sfence_vma(void *env, uint64_t addr, uint64_t all, uint64_t insn);
+uint64_t helper_fence_i(void *env);
 
 uint64_t helper_div(void *env, uint64_t a, uint64_t b);
 uint64_t helper_divu(void *env, uint64_t a, uint64_t b);

@@ -144,6 +144,8 @@ bool riscv_cpu_exec_interrupt(CPUState *cs);
 void riscv_cpu_do_interrupt(CPUState *cs);
 bool riscv_cpu_has_work(CPUState *cs);
 void riscv_cpu_set_mode(RISCVCPU *cpu, RISCVPriv priv);
+/* The first of the pending interrupts (mip bits) in the default priority order, or -1. */
+int riscv_cpu_highest_irq(uint64_t pending);
 /* Which interrupt to take now (cause), or -1. */
 int riscv_cpu_pending_interrupt(RISCVCPU *cpu);
 void riscv_raise_exception(RISCVCPU *cpu, int cause, uint64_t tval, uintptr_t retaddr)

@@ -113,6 +113,12 @@ uint64_t helper_wfi(void *env, uint64_t insn)
     cpu_loop_exit(cs);
 }
 
+uint64_t helper_fence_i(void *env)
+{
+    tb_invalidate_written_code();
+    return 0;
+}
+
 uint64_t helper_sfence_vma(void *env, uint64_t addr, uint64_t all, uint64_t insn)
 {
     RISCVCPU *cpu = env;

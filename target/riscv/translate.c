@@ -11,6 +11,7 @@
  */
 #include "target/riscv/internals.h"
 #include "target/riscv/decode.h"
+#include "target/riscv/disas.h"
 #include "target/riscv/helper.h"
 #include "accel/tcg/tb.h"
 #include "tcg/tcg.h"
@@ -52,17 +53,6 @@ static __thread TCGv_i64 cpu_gpr[32], cpu_fpr[32], cpu_pc;
 static GMutex globals_lock;
 static GHashTable *globals_by_ctx;
 
-static const char *const gpr_names[32] = {
-    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
-    "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4",
-    "t5", "t6",
-};
-static const char *const fpr_names[32] = {
-    "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0",
-    "fa1", "fa2", "fa3", "fa4", "fa5", "fa6", "fa7", "fs2", "fs3", "fs4", "fs5",
-    "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
-};
-
 void riscv_translate_init(void)
 {
     riscv_csr_init(NULL);
@@ -81,10 +71,12 @@ static void bind_globals(void)
             globals = g_new0(RISCVGlobals, 1);
             globals->ctx = tcg_ctx;
             for (int i = 1; i < 32; i++) {
-                globals->gpr[i] = tcg_global_mem_new_i64(offsetof(RISCVCPU, gpr[i]), gpr_names[i]);
+                globals->gpr[i] =
+                    tcg_global_mem_new_i64(offsetof(RISCVCPU, gpr[i]), riscv_gpr_abi_names[i]);
             }
             for (int i = 0; i < 32; i++) {
-                globals->fpr[i] = tcg_global_mem_new_i64(offsetof(RISCVCPU, fpr[i]), fpr_names[i]);
+                globals->fpr[i] =
+                    tcg_global_mem_new_i64(offsetof(RISCVCPU, fpr[i]), riscv_fpr_abi_names[i]);
             }
             globals->pc = tcg_global_mem_new_i64(offsetof(RISCVCPU, pc), "pc");
             g_hash_table_insert(globals_by_ctx, tcg_ctx, globals);
@@ -226,7 +218,7 @@ static TCGv_i64 gen_addr(DisasContext *ctx, int rs1, int64_t imm)
 typedef bool (*TransFn)(DisasContext *ctx, DisasArgs *a);
 
 static const TransFn trans_table[INSN_COUNT] = {
-#define INSN(name, mask, match, fmt) [INSN_##name] = trans_##name,
+#define INSN(name, mask, match, fmt, operands) [INSN_##name] = trans_##name,
 #include "target/riscv/insn32.def"
 #undef INSN
 };

@@ -1185,9 +1185,11 @@ static uint32_t caller_saved_in_use(X86Gen *g)
 }
 
 /*
- * TLB lookup: r11 = the entry's offset in the table, scratch = the address with
- * the in-page bits cleared except the alignment bits, compared with the entry's
- * tag; jumps to the slow path on a mismatch; leaves r11 = addend.
+ * TLB lookup: r11 = the entry's offset in the table (the page number scaled by
+ * the entry size, masked by the mode's current table size), scratch = the
+ * address with the in-page bits cleared except the alignment bits, compared
+ * with the entry's tag; jumps to the slow path on a mismatch; leaves
+ * r11 = addend.
  */
 static void emit_tlb_lookup(X86Gen *g, SlowPath *sp, int addr_reg, int scratch, bool is_store)
 {
@@ -1197,10 +1199,10 @@ static void emit_tlb_lookup(X86Gen *g, SlowPath *sp, int addr_reg, int scratch, 
     int32_t tag_off =
         (int32_t)(is_store ? offsetof(CPUTLBEntry, addr_write) : offsetof(CPUTLBEntry, addr_read));
 
-    _Static_assert(sizeof(CPUTLBEntry) == 32, "entry size is 1 << 5");
+    _Static_assert(sizeof(CPUTLBEntry) == 1 << CPU_TLB_ENTRY_BITS, "entry size");
     x86_mov_rr(b, true, REG_TMP, addr_reg);
-    x86_shift_ri(b, SH_SHR, true, REG_TMP, TARGET_PAGE_BITS - 5);
-    x86_alu_ri(b, ALU_AND, false, REG_TMP, (CPU_TLB_SIZE - 1) << 5);
+    x86_shift_ri(b, SH_SHR, true, REG_TMP, TARGET_PAGE_BITS - CPU_TLB_ENTRY_BITS);
+    x86_rm(b, 0x23 | P_W, REG_TMP, REG_ENV, -1, 0, (int32_t)TLB_MASK_OFFSET(sp->mmu_idx));
     x86_mov_rr(b, true, scratch, addr_reg);
     x86_alu_ri(b, ALU_AND, true, scratch, (int32_t)(TARGET_PAGE_MASK | ((1u << size) - 1)));
     x86_rm(b, 0x3b | P_W, scratch, REG_ENV, REG_TMP, 0, table + tag_off);

@@ -2,6 +2,7 @@
 whether this host can run KVM guests. Environment variables override the
 defaults under <repo>/build (scripts/run-tests.py sets them)."""
 import os
+import subprocess
 
 import pytest
 
@@ -21,3 +22,16 @@ def kvm_usable():
 
 
 needs_kvm = pytest.mark.skipif(not kvm_usable(), reason="/dev/kvm is not usable on this host")
+
+
+def riscv_guest(linux="6.1"):
+    """The riscv64 Linux guest's (Image, initramfs) paths, built and cached by
+    scripts/build-riscv-guest.sh (minutes the first time) from Debian's
+    linux-source-<linux>; vmlinux lies beside Image."""
+    script = os.path.join(REPO, "scripts", "build-riscv-guest.sh")
+    r = subprocess.run([script, "--print", "--linux", linux], capture_output=True, text=True,
+                       timeout=1800)
+    if r.returncode != 0:
+        pytest.fail(f"{os.path.basename(script)} failed (exit {r.returncode}):\n{r.stderr}")
+    kernel, initrd = r.stdout.split()
+    return kernel, initrd

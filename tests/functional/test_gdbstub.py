@@ -3,6 +3,11 @@
 - riscv64 bare metal under the translator: -S -gdb tcp::PORT, break at main,
   registers (GPRs, pc, CSRs), stepi, memory, software/hardware breakpoints,
   write/read/access watchpoints, continue to the guest's exit.
+- the riscv64 Linux guest under the translator: break at start_kernel (a
+  virtual address, so breakpoints and memory reads go through the MMU), CSRs,
+  stepi, code read back equal to vmlinux, a watchpoint on jiffies, and
+  continue to the guest's command and its power-off; attaching to the running
+  guest, Ctrl-C, and detach.
 - x86_64 under KVM (tests/x86/heartbeat.elf, an ELF32 wrapper around 64-bit
   code, hence "set architecture i386:x86-64"): break at test_main, step, the
   counter moving between Ctrl-C interrupts, detach and the guest runs on.
@@ -24,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from mimic_env import HEARTBEAT, MIMIC_X86_64, needs_kvm
+from mimic_env import HEARTBEAT, MIMIC_X86_64, needs_kvm, riscv_guest
 
 REPO = Path(__file__).resolve().parents[2]
 RISCV64 = os.environ.get("MIMIC_SYSTEM_RISCV64", str(REPO / "build" / "mimic-system-riscv64"))
@@ -152,6 +157,7 @@ def test_riscv_break_registers_step_memory_watch_exit(tmp_path, emulators):
         _mark("mstatus"), "p/x $mstatus",
         _mark("sstatus"), "p/x $sstatus",
         _mark("mhartid"), "p $mhartid",
+        _mark("priv"), "info registers priv",
         "stepi", _mark("stepped"), "p/x $pc",
         _mark("mem"), "x/4xw main",
         "delete", "watch test_checks", "continue",
@@ -170,6 +176,7 @@ def test_riscv_break_registers_step_memory_watch_exit(tmp_path, emulators):
     assert (mstatus >> 32) & 3 == 2, f"mstatus.UXL should say 64-bit: {mstatus:#x}"
     assert sstatus & ~mstatus == 0, f"sstatus {sstatus:#x} is a view of mstatus {mstatus:#x}"
     assert _value(_section(out, "mhartid")) == 0
+    assert "prv:3 [Machine]" in _section(out, "priv"), out
     step = _value(_section(out, "stepped")) - main_pc
     assert step in (2, 4), f"stepi moved the pc by {step}\n{out}"
     words = re.findall(r"0x[0-9a-f]{8}", _section(out, "mem").splitlines()[0].split(":", 1)[1])
@@ -224,13 +231,167 @@ def test_riscv_smp_threads(tmp_path, emulators):
     assert emu.wait() == 0, emu.report()
 
 
+# ---- the riscv64 Linux guest under the translator ----
+
+
+def _instructions(text):
+    """(address, instruction) pairs from gdb's x/Ni output, without the '=>' marker."""
+    return re.findall(r"^(?:=>)?\s*(0x[0-9a-f]+) <[^>]*>:\s*(.+?)\s*$", text, re.MULTILINE)
+
+
+@needs_gdb
+def test_riscv_linux_start_kernel_step_memory_watch_to_shell(tmp_path, emulators):
+    _need_file(RISCV64, "mimic-system-riscv64")
+    kernel, initrd = riscv_guest()
+    vmlinux = _need_file(Path(kernel).with_name("vmlinux"), "scripts/build-riscv-guest.sh")
+    start_kernel = _symbol(vmlinux, "start_kernel")
+    port = _free_port()
+    argv = [RISCV64, "-M", "virt", "-m", "512", "-smp", "2", "-display", "none", "-serial",
+            f"file:{tmp_path / 'serial.txt'}", "-monitor", "none", "-S", "-gdb", f"tcp::{port}",
+            "-kernel", kernel, "-initrd", initrd,
+            "-append", 'console=ttyS0 mimic.cmd="echo ANSWER=$((6 * 7))"']
+    emu = Emulator(argv, tmp_path)
+    emulators.append(emu)
+    # jiffies has no debug information in this kernel: watch it through a cast.
+    out = _gdb_batch([
+        f"file {vmlinux}", f"target remote 127.0.0.1:{port}",
+        "break start_kernel", "continue",
+        _mark("pc"), "p/x $pc",
+        _mark("threads"), "info threads",
+        _mark("satp"), "p/x $satp",
+        _mark("sstatus"), "p/x $sstatus",
+        _mark("mstatus"), "p/x $mstatus",
+        _mark("priv"), "info registers priv",
+        _mark("code"), "x/4i $pc",
+        "stepi", _mark("stepped"), "p/x $pc",
+        "delete", "watch *(long *)&jiffies", "continue",
+        _mark("watched"), "p/x *(long *)&jiffies", _mark("watch_pc"), "p/x $pc",
+        "delete", _mark("end"), "continue",
+    ], timeout=TIMEOUT_S * 2)
+    watch_pc = _value(_section(out, "watch_pc"))
+    file_out = _gdb_batch([f"file {vmlinux}", "x/4i start_kernel", _mark("before_watch"),
+                           f"x/i {watch_pc - 4:#x}", f"x/i {watch_pc - 2:#x}"])
+    from_file = _instructions(file_out.split("@before_watch")[0])
+
+    assert "Breakpoint 1, " in out and "in start_kernel ()" in out, out
+    assert _value(_section(out, "pc")) == start_kernel, out
+    assert re.search(r"^\s*2\s+Thread 2", _section(out, "threads"), re.MULTILINE), out
+    satp = _value(_section(out, "satp"))
+    assert satp >> 60 in (8, 9, 10), f"satp {satp:#x}: paging should be on (Sv39/48/57)"
+    root = (satp & ((1 << 44) - 1)) << 12
+    assert 0x80000000 <= root < 0x80000000 + 512 * 2**20, f"page table root {root:#x} not in RAM"
+    sstatus = _value(_section(out, "sstatus"))
+    mstatus = _value(_section(out, "mstatus"))
+    assert (sstatus >> 32) & 3 == 2, f"sstatus.UXL should say 64-bit: {sstatus:#x}"
+    assert sstatus & ~mstatus == 0, f"sstatus {sstatus:#x} is a view of mstatus {mstatus:#x}"
+    assert "prv:1 [Supervisor]" in _section(out, "priv"), "the kernel runs in S-mode\n" + out
+    # The code read through the MMU is the code in vmlinux.
+    from_guest = _instructions(_section(out, "code"))
+    assert len(from_file) == 4 and from_guest == from_file, f"{from_guest}\n{from_file}"
+    assert _value(_section(out, "stepped")) == int(from_file[1][0], 16), out
+    # The watchpoint stops at the timer tick's store; gdb then shows the next instruction.
+    m = re.search(r"Hardware watchpoint 2: .*?Old value = (\d+)\s+New value = (\d+)", out,
+                  re.DOTALL)
+    assert m and int(m.group(2)) == int(m.group(1)) + 1, out
+    assert _value(_section(out, "watched")) == int(m.group(2)), out
+    # A 4-byte sd at pc-4 or a compressed one at pc-2: the store that changed jiffies.
+    before = _instructions(_section(file_out, "before_watch"))
+    assert any(insn.startswith("sd\t") for _, insn in before), \
+        f"the watchpoint should stop right after the store: {before}\n{out}"
+    assert "exited normally" in _section(out, "end"), out + emu.report()
+    assert emu.wait() == 0, emu.report()
+    assert "mimic guest: ready" in emu.serial() and "ANSWER=42" in emu.serial(), emu.report()
+
+
+@needs_gdb
+def test_riscv_linux_attach_interrupt_detach(tmp_path, emulators):
+    """A debugger that attaches to a running Linux guest stops it; Ctrl-C stops it
+    again after it ran on (jiffies moved); after detach the guest goes on to its end."""
+    _need_file(RISCV64, "mimic-system-riscv64")
+    kernel, initrd = riscv_guest()
+    vmlinux = _need_file(Path(kernel).with_name("vmlinux"), "scripts/build-riscv-guest.sh")
+    port = _free_port()
+    argv = [RISCV64, "-M", "virt", "-m", "512", "-smp", "2", "-display", "none", "-serial",
+            f"file:{tmp_path / 'serial.txt'}", "-monitor", "none", "-gdb", f"tcp::{port}",
+            "-kernel", kernel, "-initrd", initrd,
+            "-append", 'console=ttyS0 mimic.cmd="sleep 2; echo SLEPT"']
+    emu = Emulator(argv, tmp_path)
+    emulators.append(emu)
+    deadline = time.monotonic() + TIMEOUT_S
+    while "mimic guest: ready" not in emu.serial():
+        assert time.monotonic() < deadline and emu.proc.poll() is None, emu.report()
+        time.sleep(0.05)
+
+    with GdbConsole(emu) as gdb:
+        gdb.cmd(f"file {vmlinux}")
+        out = gdb.cmd(f"target remote 127.0.0.1:{port}")
+        assert re.search(r"0x[0-9a-f]+ in \S+ \(\)", out), out
+        assert re.search(r"^\s*2\s+Thread 2", gdb.cmd("info threads"), re.MULTILINE)
+        before = _value(gdb.cmd("p (long)jiffies"))
+        gdb.run_then_interrupt(0.5)
+        after = _value(gdb.cmd("p (long)jiffies"))
+        assert after > before, f"jiffies did not move while the guest ran: {before} -> {after}"
+        assert _value(gdb.cmd("p/x $satp")) >> 60 in (8, 9, 10)
+        gdb.detach_and_quit()
+
+    assert emu.wait() == 0, emu.report()
+    assert "SLEPT" in emu.serial(), emu.report()
+
+
 # ---- x86_64 under KVM ----
+
+
+class GdbConsole:
+    """gdb-multiarch on a pty, one command at a time ('continue &' and 'interrupt'
+    need a live session). Use as a context manager: a timeout or an early end of
+    gdb fails the test with gdb's transcript and the emulator's report."""
+
+    def __init__(self, emu):
+        self.pexpect = pytest.importorskip("pexpect")
+        self.emu = emu
+        self.transcript = []
+        self.child = self.pexpect.spawn(GDB, ["-nx", "-q"], encoding="utf-8", timeout=TIMEOUT_S)
+        self.child.logfile_read = _Collect(self.transcript)
+
+    def __enter__(self):
+        try:
+            self.child.expect(r"\(gdb\) ")
+        except (self.pexpect.TIMEOUT, self.pexpect.EOF) as e:
+            self._fail(e)
+        for setting in ("set pagination off", "set confirm off", "set style enabled off"):
+            self.cmd(setting)
+        return self
+
+    def __exit__(self, kind, value, tb):
+        self.child.close(force=True)
+        if kind in (self.pexpect.TIMEOUT, self.pexpect.EOF):
+            self._fail(value)
+
+    def _fail(self, e):
+        pytest.fail(f"gdb: {type(e).__name__}\n{''.join(self.transcript)}\n{self.emu.report()}")
+
+    def cmd(self, line):
+        self.child.sendline(line)
+        self.child.expect(r"\(gdb\) ")
+        return self.child.before
+
+    def run_then_interrupt(self, seconds):
+        """Let the guest run for a while, then stop it with Ctrl-C."""
+        self.cmd("continue &")
+        time.sleep(seconds)
+        self.child.sendline("interrupt")
+        self.child.expect(r"SIGINT.*in \S+ \(\)")  # the stop; the prompt came before it
+
+    def detach_and_quit(self):
+        out = self.cmd("detach")
+        assert "Detaching" in out or "detached" in out.lower(), out
+        self.child.sendline("quit")
+        self.child.expect(self.pexpect.EOF)
 
 
 @needs_gdb
 @needs_kvm
 def test_x86_kvm_break_step_interrupt_detach(tmp_path, emulators):
-    pexpect = pytest.importorskip("pexpect")
     _need_file(MIMIC_X86_64, "mimic-system-x86_64")
     elf = _need_file(HEARTBEAT, "x86 test programs")
     port = _free_port()
@@ -240,54 +401,30 @@ def test_x86_kvm_break_step_interrupt_detach(tmp_path, emulators):
     emu = Emulator(argv, tmp_path)
     emulators.append(emu)
 
-    gdb = pexpect.spawn(GDB, ["-nx", "-q"], encoding="utf-8", timeout=TIMEOUT_S)
-    transcript = []
-    gdb.logfile_read = _Collect(transcript)
-
-    def cmd(line):
-        gdb.sendline(line)
-        gdb.expect(r"\(gdb\) ")
-        return gdb.before
-
-    try:
-        gdb.expect(r"\(gdb\) ")
-        cmd("set pagination off")
-        cmd("set confirm off")
-        cmd("set style enabled off")
+    with GdbConsole(emu) as gdb:
         # The program is an ELF32 wrapper around 64-bit code.
-        cmd("set architecture i386:x86-64")
-        cmd(f"file {elf}")
-        cmd(f"target remote 127.0.0.1:{port}")
-        cmd("break test_main")
-        out = cmd("continue")
+        gdb.cmd("set architecture i386:x86-64")
+        gdb.cmd(f"file {elf}")
+        gdb.cmd(f"target remote 127.0.0.1:{port}")
+        gdb.cmd("break test_main")
+        out = gdb.cmd("continue")
         assert "Breakpoint 1" in out and "test_main" in out, out
-        pc = _value(cmd("p/x $pc"))
-        assert _value(cmd("p/x &test_main")) == pc
-        assert re.search(r"rip\s+0x[0-9a-f]+", cmd("info registers rip"))
-        assert _value(cmd("p/x $cr0")) & 0x80000001 == 0x80000001  # paging, protected mode
-        assert _value(cmd("p/x $efer")) & 0x500 == 0x500  # long mode active
-        cmd("stepi")
-        stepped = _value(cmd("p/x $pc"))
+        pc = _value(gdb.cmd("p/x $pc"))
+        assert _value(gdb.cmd("p/x &test_main")) == pc
+        assert re.search(r"rip\s+0x[0-9a-f]+", gdb.cmd("info registers rip"))
+        assert _value(gdb.cmd("p/x $cr0")) & 0x80000001 == 0x80000001  # paging, protected mode
+        assert _value(gdb.cmd("p/x $efer")) & 0x500 == 0x500  # long mode active
+        gdb.cmd("stepi")
+        stepped = _value(gdb.cmd("p/x $pc"))
         assert 0 < stepped - pc <= 15, f"stepi: {pc:#x} -> {stepped:#x}"
-        cmd("delete")
+        gdb.cmd("delete")
 
         counts = []
         for _ in range(2):
-            cmd("continue &")
-            time.sleep(0.5)
-            gdb.sendline("interrupt")
-            gdb.expect(r"SIGINT.*in \S+ \(\)")  # the stop; the prompt came before it
-            counts.append(_value(cmd("p (long)heartbeat_count")))
+            gdb.run_then_interrupt(0.5)
+            counts.append(_value(gdb.cmd("p (long)heartbeat_count")))
         assert counts[1] > counts[0], f"heartbeat_count did not move: {counts}"
-
-        out = cmd("detach")
-        assert "Detaching" in out or "detached" in out.lower(), out
-        gdb.sendline("quit")
-        gdb.expect(pexpect.EOF)
-    except (pexpect.TIMEOUT, pexpect.EOF) as e:
-        pytest.fail(f"gdb: {type(e).__name__}\n{''.join(transcript)}\n{emu.report()}")
-    finally:
-        gdb.close(force=True)
+        gdb.detach_and_quit()
 
     ticks = _last_tick(emu.serial())
     time.sleep(0.5)

@@ -9,33 +9,13 @@ import struct
 import subprocess
 
 import pytest
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("MIMIC_BUILD", os.path.join(REPO, "build"))
-MIMIC_IMG = os.environ.get("MIMIC_IMG", os.path.join(BUILD, "tools", "mimic-img"))
-MIMIC_IO = os.environ.get("MIMIC_IO", os.path.join(BUILD, "tools", "mimic-io"))
+from img_tools import MIMIC_IMG, mimg, mio, run
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("qemu-img") is None or shutil.which("qemu-io") is None,
                        reason="qemu-utils (qemu-img, qemu-io) not installed"),
     pytest.mark.skipif(not os.path.exists(MIMIC_IMG), reason="mimic-img not built"),
 ]
-
-
-def run(*args, check=True, cwd=None, input=None):
-    r = subprocess.run(list(args), capture_output=True, text=True, timeout=120, cwd=cwd,
-                       input=input)
-    if check and r.returncode != 0:
-        raise AssertionError(f"{args} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
-    return r
-
-
-def mimg(*args, **kw):
-    return run(MIMIC_IMG, *args, **kw)
-
-
-def mio(*args, **kw):
-    return run(MIMIC_IO, *args, **kw)
 
 
 def read_raw(path):
@@ -285,3 +265,32 @@ def test_lock_held_by_qemu_io_is_honoured(tmp_path):
         holder.stdin.close()
         holder.wait(timeout=10)
     mio("-c", "write 0 4k", img)
+
+
+def test_commit_into_a_deeper_base_matches_qemu(tmp_path):
+    """commit -b: the layers above base go into base, as qemu-img commit -b puts them."""
+    results = {}
+    for tool in ("mimic", "qemu"):
+        d = tmp_path / tool
+        d.mkdir()
+        base, mid, top = str(d / "base.qcow2"), str(d / "mid.qcow2"), str(d / "top.qcow2")
+        mimg("create", "-q", "-f", "qcow2", base, "4M")
+        mio("-c", "write -P 1 0 4M", base)
+        mimg("create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", mid)
+        mio("-c", "write -P 2 64k 128k", "-c", "write -z 1M 64k", mid)
+        mimg("create", "-q", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", top)
+        mio("-c", "write -P 3 128k 64k", "-c", "write -P 4 3M 4k", top)
+        tool_img = MIMIC_IMG if tool == "mimic" else "qemu-img"
+        r = run(tool_img, "commit", "-b", base, top)
+        assert "Image committed." in r.stdout
+        results[tool] = (base, top)
+    run("qemu-io", "-c", "read -P 1 0 64k", "-c", "read -P 2 64k 64k", "-c", "read -P 3 128k 64k",
+        "-c", "read -P 0 1M 64k", "-c", "read -P 4 3M 4k", "-c", "read -P 1 3076k 1020k",
+        results["mimic"][0])
+    assert run("qemu-img", "compare", "-f", "qcow2", "-F", "qcow2", results["mimic"][0],
+               results["qemu"][0]).returncode == 0
+    assert "No errors" in run("qemu-img", "check", results["mimic"][0]).stdout
+    r = mio("-c", "read -P 3 128k 64k", "-c", "read -P 4 3M 4k", results["mimic"][1], check=False)
+    assert r.returncode == 0 and "verification failed" not in r.stdout, r.stdout
+    r = mimg("commit", "-b", str(tmp_path / "nowhere.qcow2"), results["mimic"][1], check=False)
+    assert r.returncode == 1 and "Did not find" in r.stderr

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from mimic_env import HEARTBEAT, MIMIC_X86_64, X86_PROGRAMS, needs_kvm
+from monitor_client import QMP
 
 MIMIC = MIMIC_X86_64
 PROGRAMS = X86_PROGRAMS
@@ -22,93 +23,9 @@ PROGRAMS = X86_PROGRAMS
 pytestmark = needs_kvm
 
 
-class QMP:
-    """One QMP client on a unix socket; events that arrive meanwhile are kept."""
-
-    def __init__(self, path, negotiate=True, timeout=10):
-        deadline = time.time() + 5
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX)
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.sock.settimeout(timeout)
-        self.buf = b""
-        self.events = []
-        self.greeting = self.read()
-        if negotiate:
-            assert self.cmd("qmp_capabilities") == {"return": {}}
-
-    def read(self):
-        """The next message (one JSON value; pretty output spans lines)."""
-        decoder = json.JSONDecoder()
-        while True:
-            text = self.buf.decode(errors="replace").lstrip()
-            if text:
-                try:
-                    msg, end = decoder.raw_decode(text)
-                    self.buf = text[end:].encode()
-                    return msg
-                except json.JSONDecodeError:
-                    pass
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError(f"QMP connection closed; pending {self.buf[:200]!r}")
-            self.buf += chunk
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else json.dumps(data).encode())
-
-    def reply(self):
-        while True:
-            msg = self.read()
-            if "event" in msg:
-                self.events.append(msg)
-            else:
-                return msg
-
-    def cmd(self, name, args=None, **extra):
-        msg = {"execute": name, **extra}
-        if args is not None:
-            msg["arguments"] = args
-        self.send(msg)
-        return self.reply()
-
-    def ok(self, name, args=None):
-        r = self.cmd(name, args)
-        assert "return" in r, r
-        return r["return"]
-
-    def error(self, name, args=None, cls="GenericError"):
-        r = self.cmd(name, args)
-        assert "error" in r, r
-        assert r["error"]["class"] == cls, r
-        assert r["error"]["desc"], r
-        return r["error"]["desc"]
-
-    def wait_event(self, name, timeout=10):
-        deadline = time.time() + timeout
-        while True:
-            for i, ev in enumerate(self.events):
-                if ev["event"] == name:
-                    return self.events.pop(i)
-            if time.time() > deadline:
-                raise AssertionError(f"no {name} event; got {self.events}")
-            msg = self.read()
-            assert "event" in msg, f"unexpected reply while waiting for {name}: {msg}"
-            self.events.append(msg)
-
-    def close(self):
-        self.sock.close()
-
-
 class Guest:
-    def __init__(self, tmp_path, nsockets=1, extra=(), pretty=False):
+    def __init__(self, tmp_path, nsockets=1, extra=(), pretty=False, kernel=HEARTBEAT,
+                 append="period_ms=10"):
         self.tmp = tmp_path
         self.socks = [str(tmp_path / f"qmp{i}.sock") for i in range(nsockets)]
         self.serial_log = tmp_path / "serial.log"
@@ -119,7 +36,7 @@ class Guest:
         self.proc = subprocess.Popen(
             [MIMIC, "-enable-kvm", "-m", "128", "-display", "none",
              "-serial", f"file:{self.serial_log}", *qmp_args,
-             "-kernel", HEARTBEAT, "-append", "period_ms=10",
+             "-kernel", kernel, "-append", append,
              "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.clients = []
@@ -442,6 +359,17 @@ def test_human_monitor_command_returns_hmp_output(qmp):
     assert qmp.ok("human-monitor-command", {"command-line": "info cpus", "cpu-index": 0})
     assert "cpu-index" in qmp.error("human-monitor-command",
                                     {"command-line": "info cpus", "cpu-index": 5})
+
+
+def test_info_irq_and_pic_list_the_pc_interrupt_controllers(qmp):
+    """The pc machine counts its GSIs for QEMU's two controller sections; its
+    in-kernel controllers have no state to show."""
+    out = qmp.ok("human-monitor-command", {"command-line": "info irq"})
+    assert re.fullmatch(r"IRQ statistics for isa-i8259:\n(?:[ \d]\d: \d+\n)*"
+                        r"IRQ statistics for ioapic:\n(?:[ \d]\d: \d+\n)*", out), out
+    out = qmp.ok("human-monitor-command", {"command-line": "info pic"})
+    assert out == ("Interrupt controller information not available for isa-i8259.\n"
+                   "Interrupt controller information not available for ioapic.\n"), out
 
 
 def test_pmemsave_and_memsave_write_guest_memory(qmp, tmp_path):

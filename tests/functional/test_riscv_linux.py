@@ -17,26 +17,21 @@ Run: /usr/bin/python3 -m pytest tests/functional/test_riscv_linux.py
 """
 
 import os
-import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
-import pexpect
 import pytest
 
+from guest_console import Console, tail  # noqa: F401 (tail: for the tests that import it)
+from mimic_env import riscv_guest
+
 REPO = Path(__file__).resolve().parents[2]
-BUILD_GUEST = REPO / "scripts" / "build-riscv-guest.sh"
 OPENSBI = Path("/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin")
 
 BOOT_TIMEOUT = int(os.environ.get("MIMIC_BOOT_TIMEOUT", "60"))
 MEM_MIB = 512
 PROMPT = r"mimic:[^\r\n]*# "
-
-
-def tail(log, lines=25):
-    return "\n".join(log.splitlines()[-lines:])
 
 
 @pytest.fixture(scope="session")
@@ -59,12 +54,7 @@ def emulator():
 @pytest.fixture(scope="session")
 def guest():
     """(Image, initramfs) from the cached guest build (minutes the first time)."""
-    r = subprocess.run([str(BUILD_GUEST), "--print"], capture_output=True, text=True,
-                       timeout=1800)
-    if r.returncode != 0:
-        pytest.fail(f"{BUILD_GUEST.name} failed (exit {r.returncode}):\n{r.stderr}")
-    kernel, initrd = r.stdout.split()
-    return kernel, initrd
+    return riscv_guest()
 
 
 SMP = 2
@@ -77,66 +67,6 @@ def guest_argv(emulator, guest, append=""):
         "-kernel", kernel, "-initrd", initrd,
         "-append", f"console=ttyS0 {append}".strip(),
     ]
-
-
-class Console:
-    """The emulator on a pty, with one deadline for the whole conversation."""
-
-    def __init__(self, argv, budget):
-        self.argv = argv
-        self.deadline = time.monotonic() + budget
-        self.transcript = []
-        self.child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8",
-                                   codec_errors="replace", timeout=budget)
-        self.child.logfile_read = self
-
-    # pexpect's logfile interface: keep the whole transcript for failure messages.
-    def write(self, s):
-        self.transcript.append(s)
-
-    def flush(self):
-        pass
-
-    @property
-    def log(self):
-        return "".join(self.transcript)
-
-    def _left(self):
-        return max(self.deadline - time.monotonic(), 1)
-
-    def expect(self, pattern, what):
-        try:
-            self.child.expect(pattern, timeout=self._left())
-        except pexpect.TIMEOUT:
-            pytest.fail(f"timed out waiting for {what}; console tail:\n{tail(self.log)}")
-        except pexpect.EOF:
-            self.close()
-            pytest.fail(f"emulator exited (status {self.child.exitstatus}, signal "
-                        f"{self.child.signalstatus}) while waiting for {what}; console tail:\n"
-                        f"{tail(self.log)}")
-        return self.child.match
-
-    def run(self, command):
-        self.child.sendline(command)
-
-    def wait_exit(self, what):
-        """Wait for the process to end; return (status, signal)."""
-        try:
-            self.child.expect(pexpect.EOF, timeout=self._left())
-        except pexpect.TIMEOUT:
-            pytest.fail(f"timed out waiting for {what}; console tail:\n{tail(self.log)}")
-        self.close()
-        return self.child.exitstatus, self.child.signalstatus
-
-    def close(self):
-        """After EOF: give the process time to exit by itself, so its status is its own."""
-        end = time.monotonic() + 10
-        while self.child.isalive() and time.monotonic() < end:
-            time.sleep(0.05)
-        self.child.close(force=True)
-
-    def kill(self):
-        self.child.close(force=True)
 
 
 @pytest.fixture

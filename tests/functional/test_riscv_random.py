@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pytest
 
+from test_riscv_baremetal import run
+
 REPO = Path(__file__).resolve().parents[2]
 BUILD_SH = REPO / "tests" / "tcg" / "riscv64-random" / "build.sh"
 EMULATOR = os.environ.get("MIMIC_SYSTEM_RISCV64", str(REPO / "build" / "mimic-system-riscv64"))
@@ -72,18 +74,11 @@ def _build(tmp_path, seed, loop):
 
 def _run(binary, elf, accel=None):
     """Boot elf; return (exit status, serial output, command line)."""
-    cmd = [binary, "-M", "virt", "-bios", "none", "-nographic"]
+    args = ["-M", "virt", "-bios", "none", "-nographic"]
     if accel:
-        cmd += ["-accel", accel]
-    cmd += ["-kernel", str(elf)]
-    try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode("utf-8", "replace")
-        pytest.fail(f"no exit within {TIMEOUT_S} s\ncommand: {shlex.join(cmd)}\n"
-                    f"--- output ---\n{out}")
-    return proc.returncode, proc.stdout.decode("utf-8", "replace").replace("\r\n", "\n"), cmd
+        args += ["-accel", accel]
+    status, out, cmd = run(args + ["-kernel", str(elf)], TIMEOUT_S, binary)
+    return status, out.replace("\r\n", "\n"), cmd
 
 
 def _check_complete(result):

@@ -10,6 +10,7 @@
 #include "monitor/monitor.h"
 #include "monitor/monitor-internal.h"
 #include "core/cpu.h"
+#include "core/qdev.h"
 #include "system/main-loop.h"
 #include "system/memory.h"
 #include "system/runstate.h"
@@ -586,6 +587,15 @@ static void test_readline_history(void)
     rlt_free(t);
 }
 
+/* A device the completion of device_add (its class) and device_del (its ids) can offer. */
+static DeviceClass completion_test_class = {
+    .name = "completion-test-dev",
+    .desc = "a device for completion tests",
+    .instance_size = sizeof(DeviceState),
+    .bus_type = BUS_SYSTEM,
+    .user_creatable = true,
+};
+
 static void test_readline_completion(void)
 {
     RLTest *t = rlt_new();
@@ -608,6 +618,14 @@ static void test_readline_completion(void)
     rlt_expect(t, "info version extra\t", "info version extra");
     /* Completion in mid-line completes the word before the cursor. */
     rlt_expect(t, "inf version\x1b[H\x1b[C\x1b[C\x1b[C\t", "info  version");
+    /* Arguments: key names after the last '-', device drivers. */
+    rlt_expect(t, "sendkey ctrl-alt-del\t", "sendkey ctrl-alt-delete ");
+    rlt_expect(t, "sendkey backsp\t", "sendkey backspace ");
+    device_class_register(&completion_test_class);
+    rlt_expect(t, "device_add completion-t\t", "device_add completion-test-dev ");
+    rlt_expect(t, "device_add completion-test-dev,i\t", "device_add completion-test-dev,i");
+    g_assert_nonnull(qdev_device_add("completion-test-dev,id=disk-ctl", NULL));
+    rlt_expect(t, "device_del dis\t", "device_del disk-ctl ");
     rlt_free(t);
 }
 

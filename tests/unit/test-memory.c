@@ -1,6 +1,6 @@
 /*
  * Memory API: flattening (overlaps, priorities, aliases, containers), dispatch
- * (access sizes, splitting, endianness, unassigned), listeners.
+ * (access sizes, splitting, endianness, unassigned), listeners, dirty logging.
  */
 #include "system/memory.h"
 
@@ -355,6 +355,191 @@ static void test_map_clips_to_ram(void)
     address_space_destroy(&as);
 }
 
+/* ---- dirty logging ---- */
+
+#define PAGE DIRTY_PAGE_SIZE
+
+typedef struct LogCounter {
+    MemoryListener l;
+    int starts, stops, syncs, clears;
+    uint64_t last_gpa;
+    MemoryRegion *sync_marks; /* log_sync marks page 5 of this region, as KVM would */
+} LogCounter;
+
+static void log_start_count(MemoryListener *l, MemoryRegionSection *s)
+{
+    ((LogCounter *)l)->starts++;
+    ((LogCounter *)l)->last_gpa = s->offset_within_address_space;
+}
+
+static void log_stop_count(MemoryListener *l, MemoryRegionSection *s)
+{
+    ((LogCounter *)l)->stops++;
+}
+
+static void log_sync_mark(MemoryListener *l, MemoryRegionSection *s)
+{
+    LogCounter *c = (LogCounter *)l;
+
+    c->syncs++;
+    memory_region_set_dirty(c->sync_marks, 5 * PAGE, 1);
+}
+
+static void log_clear_count(MemoryListener *l, MemoryRegionSection *s)
+{
+    ((LogCounter *)l)->clears++;
+}
+
+/* 16 pages of RAM at 0x10000 in a fresh address space, with a counting listener. */
+typedef struct DirtyFixture {
+    MemoryRegion *root, *ram;
+    AddressSpace as;
+    LogCounter c;
+} DirtyFixture;
+
+static void dirty_fixture_init(DirtyFixture *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->root = new_container(0x100000);
+    f->ram = new_ram("ram", 16 * PAGE);
+    memory_region_add_subregion(f->root, 0x10000, f->ram);
+    address_space_init(&f->as, f->root, "test");
+    f->c.l = (MemoryListener){.log_start = log_start_count,
+                              .log_stop = log_stop_count,
+                              .log_sync = log_sync_mark,
+                              .log_clear = log_clear_count};
+    f->c.sync_marks = f->ram;
+    memory_listener_register(&f->c.l, &f->as);
+}
+
+static void dirty_fixture_destroy(DirtyFixture *f)
+{
+    memory_listener_unregister(&f->c.l);
+    address_space_destroy(&f->as);
+}
+
+static uint64_t dirty_pages(MemoryRegion *mr, DirtyMemoryClient client, unsigned long *bits)
+{
+    return memory_region_snapshot_and_clear_dirty(mr, 0, mr->size, client, bits);
+}
+
+static void test_dirty_log_marks_only_written_pages(void)
+{
+    DirtyFixture f;
+    unsigned long bits[1];
+    uint32_t v = 0x12345678;
+    uint64_t len = 2 * PAGE;
+
+    dirty_fixture_init(&f);
+    memory_region_set_dirty_log(f.ram, DIRTY_MEMORY_MIGRATION, true);
+    g_assert_cmpint(f.c.starts, ==, 1);
+    g_assert_cmphex(f.c.last_gpa, ==, 0x10000);
+    g_assert_false(memory_region_get_dirty(f.ram, 0, f.ram->size, DIRTY_MEMORY_MIGRATION));
+
+    /* a write straddling pages 1 and 2, one in page 9, a mapping of pages 12-13 for DMA */
+    address_space_write(&f.as, 0x10000 + 2 * PAGE - 2, &v, sizeof(v));
+    address_space_write(&f.as, 0x10000 + 9 * PAGE + 100, &v, 1);
+    g_assert_nonnull(address_space_map(&f.as, 0x10000 + 12 * PAGE, &len, true));
+    /* reads and writes outside the region leave it clean */
+    address_space_read(&f.as, 0x10000 + 4 * PAGE, &v, sizeof(v));
+    address_space_write(&f.as, 0x1000, &v, sizeof(v));
+
+    g_assert_true(memory_region_get_dirty(f.ram, 9 * PAGE, 1, DIRTY_MEMORY_MIGRATION));
+    g_assert_false(memory_region_get_dirty(f.ram, 4 * PAGE, PAGE, DIRTY_MEMORY_MIGRATION));
+    g_assert_cmpuint(dirty_pages(f.ram, DIRTY_MEMORY_MIGRATION, bits), ==, 5);
+    g_assert_cmphex(bits[0], ==, (1 << 1) | (1 << 2) | (1 << 9) | (1 << 12) | (1 << 13));
+    g_assert_cmpint(f.c.clears, ==, 1);
+
+    /* cleared: clean until written again */
+    g_assert_cmpuint(dirty_pages(f.ram, DIRTY_MEMORY_MIGRATION, bits), ==, 0);
+    g_assert_cmphex(bits[0], ==, 0);
+    g_assert_cmpint(f.c.clears, ==, 1);
+    dirty_fixture_destroy(&f);
+}
+
+static void test_dirty_log_clients_are_independent(void)
+{
+    DirtyFixture f;
+    unsigned long bits[1];
+    uint8_t b = 1;
+
+    dirty_fixture_init(&f);
+    memory_region_set_dirty_log(f.ram, DIRTY_MEMORY_MIGRATION, true);
+    address_space_write(&f.as, 0x10000 + 3 * PAGE, &b, 1);
+    memory_region_set_dirty_log(f.ram, DIRTY_MEMORY_DISPLAY, true);
+    g_assert_cmpint(f.c.starts, ==, 1); /* the region already logged */
+    address_space_write(&f.as, 0x10000 + 7 * PAGE, &b, 1);
+
+    g_assert_false(memory_region_page_dirty_for(f.ram, 3 * PAGE, DIRTY_CLIENTS_ALL)); /* display: clean */
+    g_assert_true(memory_region_page_dirty_for(f.ram, 7 * PAGE, DIRTY_CLIENTS_ALL));
+    g_assert_true(memory_region_page_dirty_for(f.ram, 3 * PAGE, 1u << DIRTY_MEMORY_MIGRATION));
+    /* a quiet clear: gone for that client, the listeners not told */
+    memory_region_clear_dirty(f.ram, 7 * PAGE, PAGE, DIRTY_MEMORY_DISPLAY);
+    g_assert_false(memory_region_get_dirty(f.ram, 7 * PAGE, PAGE, DIRTY_MEMORY_DISPLAY));
+    g_assert_cmpint(f.c.clears, ==, 1); /* the one from the display client's start */
+    memory_region_set_dirty(f.ram, 7 * PAGE, 1);
+    g_assert_cmpuint(dirty_pages(f.ram, DIRTY_MEMORY_DISPLAY, bits), ==, 1);
+    g_assert_cmphex(bits[0], ==, 1 << 7);
+    g_assert_cmpuint(dirty_pages(f.ram, DIRTY_MEMORY_MIGRATION, bits), ==, 2);
+    g_assert_cmphex(bits[0], ==, (1 << 3) | (1 << 7));
+    /* a write logged for some clients only leaves the others' bits alone */
+    memory_region_set_dirty_for(f.ram, 9 * PAGE, 1, 1u << DIRTY_MEMORY_DISPLAY);
+    g_assert_true(memory_region_get_dirty(f.ram, 9 * PAGE, PAGE, DIRTY_MEMORY_DISPLAY));
+    g_assert_false(memory_region_get_dirty(f.ram, 9 * PAGE, PAGE, DIRTY_MEMORY_MIGRATION));
+    memory_region_clear_dirty(f.ram, 9 * PAGE, PAGE, DIRTY_MEMORY_DISPLAY);
+    g_assert_false(memory_region_is_logging(f.ram, DIRTY_MEMORY_CODE));
+    bits[0] = ~0UL;
+    g_assert_cmpuint(dirty_pages(f.ram, DIRTY_MEMORY_CODE, bits), ==, 0);
+    g_assert_cmphex(bits[0], ==, 0); /* a client that does not log gets an empty snapshot */
+
+    memory_region_set_dirty_log(f.ram, DIRTY_MEMORY_MIGRATION, false);
+    g_assert_cmpint(f.c.stops, ==, 0);
+    memory_region_set_dirty_log(f.ram, DIRTY_MEMORY_DISPLAY, false);
+    g_assert_cmpint(f.c.stops, ==, 1);
+    /* not logging: writes are not recorded anywhere, every page counts as dirty */
+    address_space_write(&f.as, 0x10000, &b, 1);
+    g_assert_false(memory_region_get_dirty(f.ram, 0, PAGE, DIRTY_MEMORY_MIGRATION));
+    g_assert_true(memory_region_page_dirty_for(f.ram, 0, DIRTY_CLIENTS_ALL));
+    dirty_fixture_destroy(&f);
+}
+
+static void test_dirty_log_sync_asks_listeners(void)
+{
+    DirtyFixture f;
+    unsigned long bits[1];
+
+    dirty_fixture_init(&f);
+    memory_region_sync_dirty_bitmap(f.ram);
+    g_assert_cmpint(f.c.syncs, ==, 0); /* nobody logs */
+    memory_region_set_dirty_log(f.ram, DIRTY_MEMORY_MIGRATION, true);
+    memory_region_sync_dirty_bitmap(f.ram);
+    g_assert_cmpint(f.c.syncs, ==, 1);
+    g_assert_cmpuint(dirty_pages(f.ram, DIRTY_MEMORY_MIGRATION, bits), ==, 1);
+    g_assert_cmphex(bits[0], ==, 1 << 5);
+    dirty_fixture_destroy(&f);
+}
+
+static void test_dirty_snapshot_of_a_range(void)
+{
+    MemoryRegion *ram = new_ram("big", 200 * PAGE);
+    unsigned long bits[3];
+
+    memory_region_set_dirty_log(ram, DIRTY_MEMORY_MIGRATION, true);
+    memory_region_set_dirty(ram, 63 * PAGE, 3 * PAGE); /* pages 63..65: across a word */
+    memory_region_set_dirty(ram, 199 * PAGE + 5, 1000 * PAGE); /* clipped at the end */
+    g_assert_cmpuint(memory_region_snapshot_and_clear_dirty(ram, 64 * PAGE, 136 * PAGE,
+                                                            DIRTY_MEMORY_MIGRATION, bits),
+                     ==, 3);
+    g_assert_cmphex(bits[0], ==, 0x3); /* pages 64, 65 */
+    g_assert_cmphex(bits[1], ==, 0);
+    g_assert_cmphex(bits[2], ==, 1UL << (199 - 64 - 128)); /* bit i = page 64 + i */
+    /* page 63 was outside the range: still dirty */
+    g_assert_true(memory_region_get_dirty(ram, 63 * PAGE, PAGE, DIRTY_MEMORY_MIGRATION));
+    g_assert_false(memory_region_get_dirty(ram, 64 * PAGE, 136 * PAGE, DIRTY_MEMORY_MIGRATION));
+    memory_region_destroy(ram);
+    g_free(ram);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -375,5 +560,11 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/dispatch/unassigned-reads-ones", test_unassigned_reads_ones);
     g_test_add_func("/memory/listener/hears-changes", test_listener_hears_changes);
     g_test_add_func("/memory/map/clips-to-ram", test_map_clips_to_ram);
+    g_test_add_func("/memory/dirty/marks-only-written-pages",
+                    test_dirty_log_marks_only_written_pages);
+    g_test_add_func("/memory/dirty/clients-are-independent",
+                    test_dirty_log_clients_are_independent);
+    g_test_add_func("/memory/dirty/sync-asks-listeners", test_dirty_log_sync_asks_listeners);
+    g_test_add_func("/memory/dirty/snapshot-of-a-range", test_dirty_snapshot_of_a_range);
     return g_test_run();
 }

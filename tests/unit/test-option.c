@@ -15,6 +15,21 @@ static void test_keyval_implied_key_and_escaped_comma(void)
     g_assert_true(keyval_check_all_used(kv, NULL, NULL));
 }
 
+static void test_keyval_escaped_value_reads_back_whole(void)
+{
+    g_autoptr(GString) spec = g_string_new("file=");
+    g_autoptr(KeyValList) kv = NULL;
+
+    keyval_append_escaped(spec, "a,b,,c,");
+    g_string_append(spec, ",index=1");
+    g_assert_cmpstr(spec->str, ==, "file=a,,b,,,,c,,,index=1");
+    kv = keyval_parse("-drive", spec->str, NULL, NULL);
+    g_assert_nonnull(kv);
+    g_assert_cmpstr(keyval_take(kv, "file"), ==, "a,b,,c,");
+    g_assert_cmpstr(keyval_take(kv, "index"), ==, "1");
+    g_assert_true(keyval_check_all_used(kv, NULL, NULL));
+}
+
 static void test_keyval_unknown_key_named(void)
 {
     g_autoptr(GError) err = NULL;
@@ -83,6 +98,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/option/keyval/implied-key-and-escaped-comma",
                     test_keyval_implied_key_and_escaped_comma);
+    g_test_add_func("/option/keyval/escaped-value-reads-back-whole",
+                    test_keyval_escaped_value_reads_back_whole);
     g_test_add_func("/option/keyval/unknown-key-named", test_keyval_unknown_key_named);
     g_test_add_func("/option/size/suffixes", test_size_suffixes);
     g_test_add_func("/option/bool/spellings", test_bool_spellings);

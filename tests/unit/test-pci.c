@@ -68,6 +68,15 @@ static bool test_pci_realize(PCIDevice *dev, GError **errp)
     return pci_add_capability(dev, PCI_CAP_ID_VNDR, 0, 8, errp) != 0;
 }
 
+static void test_pci_unrealize(PCIDevice *dev)
+{
+    TestPCIState *s = (TestPCIState *)dev;
+
+    memory_region_destroy(&s->mmio);
+    memory_region_destroy(&s->io);
+    memory_region_destroy(&s->mmio64);
+}
+
 static PCIDeviceClass test_pci_class = {
     .parent =
         {
@@ -82,6 +91,7 @@ static PCIDeviceClass test_pci_class = {
     .class_id = PCI_CLASS_OTHERS,
     .interrupt_pin = 1,
     .realize = test_pci_realize,
+    .unrealize = test_pci_unrealize,
 };
 
 /* ---- access helpers ---- */

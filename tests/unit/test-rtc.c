@@ -219,14 +219,21 @@ static void test_periodic_flag_read_clears(void)
 static void test_update_ended_interrupt_and_uip(void)
 {
     bool saw_uip = false;
-    int64_t deadline = g_get_monotonic_time() + 1500000;
+    int64_t deadline = g_get_monotonic_time() + 5500000;
     uint8_t c;
 
     rtc_reset_state();
     cmos_write(REG_B, 0x12); /* UIE */
-    while (g_get_monotonic_time() < deadline && !irq_level[8]) {
+    while (g_get_monotonic_time() < deadline) {
         saw_uip |= cmos_read(REG_A) & 0x80;
         timers_run_expired();
+        if (irq_level[8] && saw_uip) {
+            break;
+        }
+        if (irq_level[8]) {
+            /* UIP's 244 us went by unseen (a loaded host): wait for the next second's. */
+            cmos_read(REG_C);
+        }
         g_usleep(20);
     }
     g_assert_true(saw_uip);

@@ -23,6 +23,7 @@
 #define FAULT_BASE 0x900000ULL /* loads here longjmp out, like a guest page fault */
 #define MMU_FAST 0             /* TLB filled: inline hit path */
 #define MMU_SLOW 1             /* TLB empty: every access through the helpers */
+#define TEST_TLB_SIZE 256
 
 typedef struct TestEnv {
     CPUState cpu;
@@ -165,17 +166,19 @@ static void code_buffer_init(void)
     code_used = ROUND_UP(code_used, 64);
 }
 
-static void tlb_init(TestEnv *env)
+/* Every mode's table: TEST_TLB_SIZE entries, of which the RAM pages' hit for MMU_FAST. */
+static void test_tlb_setup(TestEnv *env)
 {
     for (int m = 0; m < NB_MMU_MODES; m++) {
-        for (int i = 0; i < CPU_TLB_SIZE; i++) {
+        env->cpu.tlb_mask[m] = (TEST_TLB_SIZE - 1) << CPU_TLB_ENTRY_BITS;
+        for (int i = 0; i < TEST_TLB_SIZE; i++) {
             CPUTLBEntry *e = &env->cpu.tlb_table[m][i];
             e->addr_read = e->addr_write = e->addr_code = TLB_INVALID_MASK;
         }
     }
     for (uint64_t p = 0; p < RAM_PAGES; p++) {
         uint64_t va = RAM_BASE + p * TARGET_PAGE_SIZE;
-        CPUTLBEntry *e = &env->cpu.tlb_table[MMU_FAST][(va >> TARGET_PAGE_BITS) % CPU_TLB_SIZE];
+        CPUTLBEntry *e = &env->cpu.tlb_table[MMU_FAST][(va >> TARGET_PAGE_BITS) % TEST_TLB_SIZE];
         e->addr_read = e->addr_write = e->addr_code = va;
         e->addend = (uintptr_t)ram + p * TARGET_PAGE_SIZE - va;
     }
@@ -185,7 +188,7 @@ static TestEnv *env_new(void)
 {
     TestEnv *env = g_malloc0(sizeof(TestEnv));
 
-    tlb_init(env);
+    test_tlb_setup(env);
     return env;
 }
 

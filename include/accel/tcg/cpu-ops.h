@@ -78,9 +78,17 @@ void cpu_raise_exception(CPUState *cpu, int excp, uintptr_t retaddr) __attribute
 /* Host return address of the caller: what helpers pass as retaddr. */
 #define GETPC() ((uintptr_t)__builtin_return_address(0))
 
+/* Allocate a translator vCPU's TLBs at their smallest size. */
+void tlb_init(CPUState *cpu);
 /* Softmmu flushes (target calls on sfence.vma, satp writes, mode changes). */
 void tlb_flush(CPUState *cpu);
 void tlb_flush_page(CPUState *cpu, uint64_t vaddr);
+
+/*
+ * fence.i: drop the translations of pages written behind the translator's back
+ * (DMA and other memory API writes, which the dirty log's code client records).
+ */
+void tb_invalidate_written_code(void);
 
 /* Guest memory access from helpers (through the TLB; may raise). */
 uint64_t cpu_ld_mmu(CPUState *cpu, uint64_t addr, unsigned memop, int mmu_idx, uintptr_t retaddr);

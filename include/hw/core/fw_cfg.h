@@ -1,8 +1,9 @@
 /*
- * fw_cfg: QEMU's firmware configuration interface (docs/specs/fw_cfg.txt in
+ * fw_cfg: QEMU's firmware configuration interface (docs/specs/fw_cfg.rst in
  * QEMU's tree): a selector register picks an item, a data register streams it,
- * and an optional DMA interface copies items to guest memory. Firmware and test
- * programs written for QEMU find the same keys and files here.
+ * and an optional DMA interface copies items to guest memory; on x86 I/O ports
+ * or in MMIO. Firmware and test programs written for QEMU find the same keys
+ * and files here.
  */
 #ifndef HW_CORE_FW_CFG_H
 #define HW_CORE_FW_CFG_H
@@ -47,13 +48,20 @@ typedef struct FWCfgState FWCfgState;
 
 /* Create the fw_cfg device on I/O ports iobase (selector), iobase+1 (data), iobase+4 (DMA). */
 FWCfgState *fw_cfg_init_io(uint16_t iobase, bool dma, GError **errp);
+/* Create it in MMIO at addr: data (+0), selector (+8), DMA (+16); 0x18 bytes. */
+FWCfgState *fw_cfg_init_mem(uint64_t addr, GError **errp);
+/*
+ * -fw_cfg [name=]NAME,file=PATH|string=TEXT: a file every fw_cfg device
+ * created later offers. The file is read now.
+ */
+bool fw_cfg_add_user_file_from_spec(const char *spec, GError **errp);
 /* Add or replace an item; fw_cfg copies data. */
 void fw_cfg_add_bytes(FWCfgState *s, uint16_t key, const void *data, size_t len);
 void fw_cfg_add_i16(FWCfgState *s, uint16_t key, uint16_t value);
 void fw_cfg_add_i32(FWCfgState *s, uint16_t key, uint32_t value);
 void fw_cfg_add_i64(FWCfgState *s, uint16_t key, uint64_t value);
 void fw_cfg_add_string(FWCfgState *s, uint16_t key, const char *value);
-/* A named file, listed in the FILE_DIR item; returns false if the directory is full. */
+/* A named file, listed in the FILE_DIR item; false if the name is taken or the directory full. */
 bool fw_cfg_add_file(FWCfgState *s, const char *name, const void *data, size_t len);
 
 #endif

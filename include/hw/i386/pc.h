@@ -28,6 +28,7 @@ typedef struct E820Entry {
 #define PC_BOOT_GDT_ADDR 0x500
 #define PC_ACPI_TABLES_ADDR 0xe0000
 #define PC_ACPI_TABLES_SIZE 0x10000
+#define PC_ACPI_RSDP_ADDR PC_ACPI_TABLES_ADDR /* the RSDP opens the tables */
 #define PC_EBDA_START 0x9fc00
 #define PC_HIGH_MEMORY 0x100000
 #define PC_IOAPIC_ADDR 0xfec00000
@@ -49,12 +50,15 @@ typedef struct PCBoard {
     unsigned e820_count;
     FWCfgState *fw_cfg;
     IrqLine *gsi;
+    uint32_t gsi_level;                /* each GSI's last level */
+    uint64_t gsi_raised[PC_GSI_COUNT]; /* times each GSI went high (info irq) */
+    IrqStats pic_stats, ioapic_stats;
     PCBootState boot;
-    uint64_t rsdp_addr;
+    bool acpi_built;
 } PCBoard;
 
-/* Build the ACPI tables at PC_ACPI_TABLES_ADDR; returns the RSDP's address. */
-uint64_t pc_acpi_build(PCBoard *pc, MachineState *ms);
+/* Build the ACPI tables at PC_ACPI_TABLES_ADDR, the RSDP first; once the machine is complete. */
+void pc_acpi_build(PCBoard *pc, MachineState *ms);
 
 bool pc_linux_is_bzimage(const uint8_t *data, size_t len);
 bool pc_linux_load(PCBoard *pc, MachineState *ms, const uint8_t *kernel, size_t len,

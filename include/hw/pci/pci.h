@@ -19,6 +19,7 @@
 #define TYPE_PCI_DEVICE "pci-device"
 
 #define PCI_CONFIG_SPACE_SIZE 256
+#define PCIE_CONFIG_SPACE_SIZE 4096
 #define PCI_CONFIG_HEADER_SIZE 0x40
 #define PCI_NUM_BARS 6
 #define PCI_SLOT_MAX 32
@@ -74,7 +75,43 @@
 #define PCI_STATUS_DETECTED_PARITY 0x8000
 
 #define PCI_HEADER_TYPE_NORMAL 0x00
+#define PCI_HEADER_TYPE_BRIDGE 0x01
 #define PCI_HEADER_TYPE_MULTI_FUNCTION 0x80
+
+/* Type 1 (PCI-to-PCI bridge) header, PCI-to-PCI Bridge Architecture 1.2 §3.2. */
+#define PCI_PRIMARY_BUS 0x18
+#define PCI_SECONDARY_BUS 0x19
+#define PCI_SUBORDINATE_BUS 0x1a
+#define PCI_SEC_LATENCY_TIMER 0x1b
+#define PCI_IO_BASE 0x1c
+#define PCI_IO_LIMIT 0x1d
+#define PCI_SEC_STATUS 0x1e
+#define PCI_MEMORY_BASE 0x20
+#define PCI_MEMORY_LIMIT 0x22
+#define PCI_PREF_MEMORY_BASE 0x24
+#define PCI_PREF_MEMORY_LIMIT 0x26
+#define PCI_PREF_BASE_UPPER32 0x28
+#define PCI_PREF_LIMIT_UPPER32 0x2c
+#define PCI_IO_BASE_UPPER16 0x30
+#define PCI_IO_LIMIT_UPPER16 0x32
+#define PCI_ROM_ADDRESS1 0x38
+#define PCI_BRIDGE_CONTROL 0x3e
+
+#define PCI_IO_RANGE_TYPE_MASK 0x0f
+#define PCI_IO_RANGE_TYPE_16 0x00
+#define PCI_IO_RANGE_MASK 0xf0
+#define PCI_MEMORY_RANGE_MASK 0xfff0
+#define PCI_PREF_RANGE_TYPE_64 0x0001
+#define PCI_PREF_RANGE_MASK 0xfff0
+
+#define PCI_BRIDGE_CTL_PARITY 0x0001
+#define PCI_BRIDGE_CTL_SERR 0x0002
+#define PCI_BRIDGE_CTL_ISA 0x0004
+#define PCI_BRIDGE_CTL_VGA 0x0008
+#define PCI_BRIDGE_CTL_VGA_16BIT 0x0010
+#define PCI_BRIDGE_CTL_MASTER_ABORT 0x0020
+#define PCI_BRIDGE_CTL_BUS_RESET 0x0040
+#define PCI_BRIDGE_CTL_FAST_BACK 0x0080
 
 #define PCI_BASE_ADDRESS_SPACE_IO 0x01
 #define PCI_BASE_ADDRESS_MEM_TYPE_64 0x04
@@ -91,8 +128,23 @@
 #define PCI_CAP_ID_PM 0x01
 #define PCI_CAP_ID_MSI 0x05
 #define PCI_CAP_ID_VNDR 0x09
+#define PCI_CAP_ID_SSVID 0x0d
 #define PCI_CAP_ID_EXP 0x10
 #define PCI_CAP_ID_MSIX 0x11
+
+/*
+ * PCI Express extended capabilities (PCIe Base 4.0 §7.6.3): a 32-bit header, ID in
+ * bits 15:0, version in 19:16, the next one's offset in 31:20; the list starts at 0x100
+ * and a header of 0 there means an empty list.
+ */
+#define PCI_EXT_CAP_START 0x100
+#define PCI_EXT_CAP_ID(header) ((header)&0xffff)
+#define PCI_EXT_CAP_VER(header) (((header) >> 16) & 0xf)
+#define PCI_EXT_CAP_NEXT(header) (((header) >> 20) & 0xffc)
+#define PCI_EXT_CAP_ID_ERR 0x0001
+#define PCI_EXT_CAP_ID_DSN 0x0003
+#define PCI_EXT_CAP_ID_VNDR 0x000b
+#define PCI_EXT_CAP_ID_ACS 0x000d
 
 /* Base class << 8 | sub class. */
 #define PCI_CLASS_STORAGE_SCSI 0x0100
@@ -101,12 +153,15 @@
 #define PCI_CLASS_DISPLAY_VGA 0x0300
 #define PCI_CLASS_BRIDGE_HOST 0x0600
 #define PCI_CLASS_BRIDGE_ISA 0x0601
+#define PCI_CLASS_BRIDGE_PCI 0x0604
 #define PCI_CLASS_BRIDGE_OTHER 0x0680
 #define PCI_CLASS_OTHERS 0xff00
 
 /* Red Hat / QEMU's subsystem ids, what QEMU's devices report by default. */
 #define PCI_SUBVENDOR_ID_REDHAT_QUMRANET 0x1af4
 #define PCI_SUBDEVICE_ID_QEMU 0x1100
+/* Red Hat's vendor id for QEMU's own bridges and host bridges (docs/specs/pci-ids.txt there). */
+#define PCI_VENDOR_ID_REDHAT 0x1b36
 
 typedef struct PCIBus PCIBus;
 typedef struct PCIDevice PCIDevice;
@@ -127,15 +182,28 @@ struct PCIDevice {
 
     PCIBus *bus;
     int devfn;
-    char addr_buf[8]; /* addr after placement, e.g. "03.0" */
-    uint8_t config[PCI_CONFIG_SPACE_SIZE];
-    uint8_t wmask[PCI_CONFIG_SPACE_SIZE];   /* bits the guest may write */
-    uint8_t w1cmask[PCI_CONFIG_SPACE_SIZE]; /* bits the guest clears by writing 1 */
-    uint8_t used[PCI_CONFIG_SPACE_SIZE];    /* bytes taken by the header or a capability */
+    char addr_buf[8];     /* addr after placement, e.g. "03.0" */
+    bool is_express;      /* a PCI Express function: 4 KiB of configuration space */
+    uint32_t config_size; /* PCI_CONFIG_SPACE_SIZE or PCIE_CONFIG_SPACE_SIZE */
+    uint8_t exp_cap;      /* offset of the PCI Express capability, or 0 */
+    uint8_t config[PCIE_CONFIG_SPACE_SIZE];
+    uint8_t wmask[PCIE_CONFIG_SPACE_SIZE];   /* bits the guest may write */
+    uint8_t w1cmask[PCIE_CONFIG_SPACE_SIZE]; /* bits the guest clears by writing 1 */
+    uint8_t used[PCIE_CONFIG_SPACE_SIZE];    /* bytes taken by the header or a capability */
     PCIIORegion io_regions[PCI_NUM_BARS];
     int irq_state;     /* INTx level the device drives */
     int irq_delivered; /* level passed to the bus (0 while COMMAND.INTX_DISABLE) */
+    uint8_t msi_cap;              /* offset of the MSI capability, or 0 (hw/pci/msi.c) */
+    uint8_t msix_cap;             /* offset of the MSI-X capability, or 0 (hw/pci/msix.c) */
+    struct PCIMSIXState *msix;    /* the MSI-X table and PBA, with msix_cap */
 };
+
+/* Whether a class's functions are PCI Express functions (4 KiB configuration space). */
+typedef enum PCIExpressKind {
+    PCI_CONVENTIONAL = 0,
+    PCI_EXPRESS,         /* always (ports, switches, root complex functions) */
+    PCI_EXPRESS_IF_PORT, /* below a PCI Express port; conventional on a root bus or PCI bus */
+} PCIExpressKind;
 
 typedef struct PCIDeviceClass {
     DeviceClass parent;
@@ -146,8 +214,9 @@ typedef struct PCIDeviceClass {
     uint8_t prog_if;
     uint16_t subsystem_vendor_id; /* 0: PCI_SUBVENDOR_ID_REDHAT_QUMRANET */
     uint16_t subsystem_id;        /* 0 with subsystem_vendor_id 0: PCI_SUBDEVICE_ID_QEMU */
-    uint8_t header_type;          /* PCI_HEADER_TYPE_NORMAL, optionally | MULTI_FUNCTION */
-    uint8_t interrupt_pin;        /* 0: no INTx, 1..4: INTA..INTD */
+    uint8_t header_type;   /* PCI_HEADER_TYPE_NORMAL or _BRIDGE, optionally | MULTI_FUNCTION */
+    uint8_t interrupt_pin; /* 0: no INTx, 1..4: INTA..INTD */
+    PCIExpressKind express;
 
     /* Called with the standard header filled in; register BARs and capabilities here. */
     bool (*realize)(PCIDevice *dev, GError **errp);
@@ -155,8 +224,9 @@ typedef struct PCIDeviceClass {
     /* After the core reset the header (BARs unmapped, COMMAND 0, INTx low). */
     void (*reset)(PCIDevice *dev);
     /*
-     * Configuration space access from the host bridge; addr + len <= 256, len 1, 2 or 4,
-     * naturally aligned. A hook usually calls pci_default_{read,write}_config itself.
+     * Configuration space access from the host bridge; addr + len <= dev->config_size,
+     * len 1, 2 or 4, naturally aligned. A hook usually calls
+     * pci_default_{read,write}_config itself.
      */
     uint32_t (*config_read)(PCIDevice *dev, uint32_t addr, unsigned len);
     void (*config_write)(PCIDevice *dev, uint32_t addr, uint32_t val, unsigned len);
@@ -166,17 +236,34 @@ typedef struct PCIDeviceClass {
 typedef int (*PCIMapIrqFn)(PCIDevice *dev, int pin);
 typedef void (*PCISetIrqFn)(void *opaque, int irq_num, int level);
 
+/*
+ * A hotplug controller owning a bus (a PCIe slot, ACPI's PCI hotplug registers): it
+ * hears of devices realized on the bus, and device_del of them goes to it (see
+ * BusOps.unplug_request). controller is what pci_bus_set_hotplug() was given.
+ */
+typedef struct PCIHotplugOps {
+    void (*plugged)(void *controller, PCIDevice *dev);
+    bool (*unplug_request)(void *controller, PCIDevice *dev, GError **errp);
+} PCIHotplugOps;
+
 struct PCIBus {
     BusState *qbus;
+    /* A root bus's number is fixed; a secondary bus has its bridge's Secondary Bus Number. */
     int bus_num;
+    PCIDevice *parent_dev; /* the bridge this bus is behind; NULL on a root bus */
+    bool is_express;       /* a PCI Express link or root complex, not a PCI bus */
+    uint32_t slot_mask;    /* slots devices may use: bit n for slot n */
     PCIDevice *devices[PCI_DEVFN_MAX];
     MemoryRegion *address_space_mem;
     MemoryRegion *address_space_io;
+    /* On a root bus: the owner's routing. Behind a bridge: NULL, swizzled to the parent. */
     PCIMapIrqFn map_irq;
     PCISetIrqFn set_irq;
     void *irq_opaque;
     int nirq;
     int *irq_count; /* devices asserting each line */
+    const PCIHotplugOps *hotplug_ops;
+    void *hotplug_controller;
 };
 
 static inline const PCIDeviceClass *pci_device_get_class(const PCIDevice *dev)
@@ -215,10 +302,34 @@ static inline void pci_set_quad(uint8_t *p, uint64_t v)
 
 /* Buses. mem and io are where BARs are mapped (usually the system memory and I/O). */
 PCIBus *pci_bus_new(DeviceState *parent, const char *name, MemoryRegion *mem, MemoryRegion *io);
+/* A root complex's bus: PCI Express devices may sit on it. */
+PCIBus *pcie_bus_new(DeviceState *parent, const char *name, MemoryRegion *mem, MemoryRegion *io);
+/*
+ * The secondary bus of bridge, its BARs decoding in mem and io (the bridge forwards
+ * its windows there); INTx is swizzled to the bridge's own pins.
+ */
+PCIBus *pci_bridge_bus_new(PCIDevice *bridge, const char *name, bool is_express, MemoryRegion *mem,
+                           MemoryRegion *io);
+/* The bridge is going: forget its bus (the device model frees the BusState). */
+void pci_bus_free(PCIBus *bus);
 void pci_bus_irqs(PCIBus *bus, PCISetIrqFn set_irq, PCIMapIrqFn map_irq, void *opaque, int nirq);
+void pci_bus_set_hotplug(PCIBus *bus, const PCIHotplugOps *ops, void *controller);
 /* The PCIBus behind a BusState of type BUS_PCI, or NULL. */
 PCIBus *pci_bus_from_qbus(BusState *qbus);
+/* The bus numbered bus_num at or below bus (through bridges' bus number registers), or NULL. */
+PCIBus *pci_find_bus_nr(PCIBus *bus, int bus_num);
+/* The function devfn on bus number bus_num at or below bus, or NULL. */
 PCIDevice *pci_find_device(PCIBus *bus, int bus_num, int devfn);
+static inline bool pci_is_bridge(const PCIDevice *dev)
+{
+    return (dev->config[PCI_HEADER_TYPE] & ~PCI_HEADER_TYPE_MULTI_FUNCTION) ==
+           PCI_HEADER_TYPE_BRIDGE;
+}
+/* Does a config access of alen bytes at a touch the register of blen bytes at b? */
+static inline bool pci_ranges_overlap(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
 
 /* Create and realize type at devfn (PCI_DEVFN_AUTO: first free slot). */
 PCIDevice *pci_create_simple(PCIBus *bus, int devfn, const char *type, GError **errp);
@@ -229,8 +340,16 @@ PCIDevice *pci_create_simple(PCIBus *bus, int devfn, const char *type, GError **
  */
 uint32_t pci_data_read(PCIBus *bus, uint32_t addr, unsigned len);
 void pci_data_write(PCIBus *bus, uint32_t addr, uint32_t val, unsigned len);
+/* The same with a 12-bit register number (ECAM, PCIe Base 4.0 §7.2.2). */
+uint32_t pci_host_config_read(PCIBus *root, int bus_num, int devfn, uint32_t reg, unsigned len);
+void pci_host_config_write(PCIBus *root, int bus_num, int devfn, uint32_t reg, uint32_t val,
+                           unsigned len);
 
-/* One device's configuration space, through its class hooks. */
+/*
+ * One device's configuration space, through its class hooks. Beyond a conventional
+ * function's 256 bytes there is nothing: reads return all ones (the Unsupported Request
+ * a root complex turns into all ones), writes are dropped.
+ */
 uint32_t pci_config_read(PCIDevice *dev, uint32_t addr, unsigned len);
 void pci_config_write(PCIDevice *dev, uint32_t addr, uint32_t val, unsigned len);
 /* The standard semantics: wmask, w1cmask, BAR (re)mapping, INTx disable. */
@@ -256,6 +375,11 @@ static inline void pci_irq_deassert(PCIDevice *dev)
 {
     pci_set_irq(dev, 0);
 }
+/*
+ * May dev master the bus (DMA, interrupt messages)? Bus Master Enable must be set in
+ * it and in every bridge between it and the root bus.
+ */
+bool pci_bus_master_enabled(PCIDevice *dev);
 /* The usual swizzle: pin of a device in slot N -> line (pin + N) % 4 of the bus. */
 int pci_swizzle_map_irq(PCIDevice *dev, int pin);
 
@@ -267,6 +391,17 @@ uint8_t pci_add_capability(PCIDevice *dev, uint8_t cap_id, uint8_t offset, uint8
                            GError **errp);
 /* Offset of the first capability cap_id, or 0. */
 uint8_t pci_find_capability(PCIDevice *dev, uint8_t cap_id);
+
+/*
+ * Link a PCI Express extended capability of size bytes (header included) at the end
+ * of the list, PCI Express functions only. offset 0 picks the first free dword-aligned
+ * space at or above 0x100; the first capability sits at 0x100. Returns the offset, or
+ * 0 with errp set.
+ */
+uint16_t pcie_add_capability(PCIDevice *dev, uint16_t cap_id, uint8_t cap_ver, uint16_t offset,
+                             uint16_t size, GError **errp);
+/* Offset of the first extended capability cap_id, or 0. */
+uint16_t pcie_find_capability(PCIDevice *dev, uint16_t cap_id);
 
 /* Text for info pci, in QEMU's layout. */
 char *pci_info_string(void);

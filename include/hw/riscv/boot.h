@@ -71,6 +71,7 @@ bool riscv_place_fdt(uint64_t ram_base, uint64_t ram_size, uint64_t fdt_size, ui
 
 typedef struct MachineState MachineState;
 typedef struct RISCVCPU RISCVCPU;
+typedef struct FdtBuilder FdtBuilder;
 
 /* One hart per -smp CPU, hart id = index, of the machine's CPU model. */
 bool riscv_harts_create(MachineState *ms, GError **errp);
@@ -78,5 +79,21 @@ bool riscv_harts_create(MachineState *ms, GError **errp);
 bool riscv_harts_start(GError **errp);
 /* What QEMU's reset vector does for -bios none: M-mode at entry, a0 = hart id, a1 = fdt. */
 void riscv_hart_enter_bare_metal(RISCVCPU *cpu, uint64_t entry, uint64_t fdt_addr);
+
+/*
+ * A hart node's ISA, e.g. "rv64imafdc_zicsr_sstc", in both bindings Linux reads:
+ * "riscv,isa" (the string) and, from Linux 6.5, "riscv,isa-base" with the
+ * "riscv,isa-extensions" string list (i, m, a, f, d, c, zicsr, sstc).
+ */
+void riscv_fdt_prop_isa(FdtBuilder *f, int node, const char *isa);
+
+/*
+ * node's "interrupts-extended": for each of the n harts, <intc irq> for each of the
+ * n_irqs irqs, intc being the hart's interrupt-controller phandle (CLINT: M-mode
+ * software and timer; PLIC: M- and S-mode external; an IMSIC or a direct-mode APLIC
+ * domain: its level's external interrupt).
+ */
+void riscv_fdt_prop_hart_irqs(FdtBuilder *f, int node, const uint32_t *intc_phandle, unsigned n,
+                              const uint32_t *irqs, unsigned n_irqs);
 
 #endif

@@ -113,6 +113,18 @@ typedef struct VirtioBusOps {
     void (*device_unplugged)(DeviceState *proxy, VirtIODevice *vdev);
     /* vdev->isr changed: assert or deassert the interrupt as the transport does. */
     void (*update_irq)(DeviceState *proxy, VirtIODevice *vdev);
+    /*
+     * Optional: the device has news for the driver, used buffers on vq or (vq NULL) a
+     * configuration change. A transport that signals it with a message of its own
+     * (virtio-pci with MSI-X) does so and returns true; false, or no hook, raises the
+     * ISR bit and update_irq follows.
+     */
+    bool (*notify)(DeviceState *proxy, VirtIODevice *vdev, VirtQueue *vq);
+    /*
+     * The transport is a device the user created for this virtio device alone (a "-pci"
+     * proxy): the virtio device goes by the transport's id and type (virtio_device_owner).
+     */
+    bool transport_is_owner;
 } VirtioBusOps;
 
 struct VirtQueue {
@@ -177,6 +189,12 @@ void virtio_init(VirtIODevice *vdev, const char *name, uint16_t device_id, size_
 /* Add a queue of at most queue_size entries (power of 2); NULL once VIRTIO_MAX_QUEUES exist. */
 VirtQueue *virtio_add_queue(VirtIODevice *vdev, unsigned queue_size, VirtQueueHandler *handler);
 VirtQueue *virtio_get_queue(VirtIODevice *vdev, unsigned n);
+/*
+ * The device the user created and named for vdev, for whatever shows vdev to people or
+ * tools (info network, the drive's owner): the transport where it is vdev's own (a "-pci"
+ * proxy, VirtioBusOps.transport_is_owner), else vdev itself. Valid from realize on.
+ */
+DeviceState *virtio_device_owner(VirtIODevice *vdev);
 
 /*
  * Report a guest error: the device enters DEVICE_NEEDS_RESET (§2.1.2), the
@@ -192,8 +210,25 @@ void virtio_reset(VirtIODevice *vdev);
 
 /* Status register write; 0 resets. */
 void virtio_set_status(VirtIODevice *vdev, uint8_t val);
-/* Features offered to the driver (with the core's bits). */
-uint64_t virtio_host_features(VirtIODevice *vdev);
+/*
+ * The 32-bit words of the features offered (with the core's bits) and accepted, as the
+ * transports expose them; sel 0 is bits 0-31, sel 1 bits 32-63.
+ */
+uint32_t virtio_host_features_word(VirtIODevice *vdev, uint32_t sel);
+uint32_t virtio_guest_features_word(VirtIODevice *vdev, uint32_t sel);
+/* The driver wrote a word of the features it accepts; ignored once FEATURES_OK is set. */
+void virtio_set_guest_features_word(VirtIODevice *vdev, uint32_t sel, uint32_t val);
+/* The driver chose a queue size; ignored while ready, too big a size becomes 0 (refused later). */
+void virtio_queue_set_size(VirtQueue *vq, uint32_t num);
+/* Set the low or high 32 bits of a 64-bit register the driver writes in halves. */
+static inline void virtio_set_half(uint64_t *field, bool high, uint32_t val)
+{
+    if (high) {
+        *field = (*field & 0xffffffffull) | ((uint64_t)val << 32);
+    } else {
+        *field = (*field & ~0xffffffffull) | val;
+    }
+}
 /* Config space accesses from the driver; out-of-range reads return all ones. */
 uint32_t virtio_config_read(VirtIODevice *vdev, uint32_t addr, unsigned size);
 void virtio_config_write(VirtIODevice *vdev, uint32_t addr, uint32_t val, unsigned size);

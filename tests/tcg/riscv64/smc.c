@@ -56,6 +56,27 @@ static void test_data_buffer(void)
     test_section("smc", "code written to a data buffer");
 }
 
+/*
+ * A page of its own, written (so its TLB entry is filled, writable, while the
+ * page holds no code) before any of it is translated: once it gains code, the
+ * translator must make stores through that same entry leave the inline path.
+ */
+static uint32_t fresh_page[1024] __attribute__((aligned(4096)));
+
+static void test_fresh_page(void)
+{
+    fn_t fn = (fn_t)(uintptr_t)fresh_page;
+
+    fresh_page[0] = INSN_LI_A0(7);
+    fresh_page[1] = INSN_RET;
+    fence_i();
+    CHECK("code on a page that had none", fn(), 7);
+    fresh_page[0] = INSN_LI_A0(8);
+    fence_i();
+    CHECK("rewritten through the entry filled before it held code", fn(), 8);
+    test_section("smc", "code on a fresh page");
+}
+
 static void test_text_patch(void)
 {
     volatile uint32_t *insn = (volatile uint32_t *)(uintptr_t)smc_target;
@@ -75,6 +96,7 @@ int main(void)
 {
     printf("smc: self-modifying code with fence.i\n");
     test_data_buffer();
+    test_fresh_page();
     test_text_patch();
     return test_finish("smc");
 }

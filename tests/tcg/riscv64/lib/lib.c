@@ -8,6 +8,8 @@
 #define UART_THR 0
 #define UART_LSR 5
 #define UART_LSR_THRE 0x20
+#define UART_LSR_DR 0x01
+#define UART_RBR 0
 
 unsigned test_failures;
 static unsigned test_checks;
@@ -24,6 +26,15 @@ void uart_putc(char c)
     while (!(uart[UART_LSR] & UART_LSR_THRE)) {
     }
     uart[UART_THR] = (uint8_t)c;
+}
+
+char uart_getc(void)
+{
+    volatile uint8_t *uart = (volatile uint8_t *)UART0_BASE;
+
+    while (!(uart[UART_LSR] & UART_LSR_DR)) {
+    }
+    return (char)uart[UART_RBR];
 }
 
 void uart_puts(const char *s)

@@ -18,6 +18,9 @@
 #define CLINT_MTIMECMP(h) (CLINT_BASE + 0x4000 + 8 * (h))
 #define CLINT_MTIME (CLINT_BASE + 0xbff8)
 #define TIMEBASE_HZ 10000000UL
+/* RAM nothing else uses: 8 MiB in, past the program and its stacks (lib/link.ld). */
+#define SCRATCH_BASE 0x80800000UL
+#define PAGE_SIZE 4096UL
 
 #define MCAUSE_INTERRUPT (1UL << 63)
 #define CAUSE_ILLEGAL_INSN 2
@@ -81,6 +84,8 @@ static inline uint64_t mmio_read64(unsigned long addr)
     })
 
 void uart_putc(char c);
+/* Wait for a byte on the UART (a test harness's "go on"). */
+char uart_getc(void);
 void uart_puts(const char *s);
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);
