@@ -685,6 +685,17 @@ static void kvm_set_irq(int gsi, int level)
     }
 }
 
+static void kvm_send_msi(uint64_t addr, uint32_t data)
+{
+    struct kvm_msi msi = {.address_lo = (uint32_t)addr, .address_hi = addr >> 32, .data = data};
+    int ret = kvm_vm_ioctl(KVM_SIGNAL_MSI, &msi);
+
+    /* 0 means the message reached no APIC that accepts it: the guest's own doing. */
+    if (ret < 0) {
+        guest_error_once("KVM_SIGNAL_MSI to 0x%" PRIx64 " failed: %s", addr, g_strerror(-ret));
+    }
+}
+
 static void kvm_inject_nmi(void)
 {
     for (int i = 0; i < cpu_count; i++) {
@@ -715,6 +726,7 @@ static const AccelOps kvm_accel_ops = {
     .sync_regs_from = kvm_sync_regs_from,
     .sync_regs_to = kvm_sync_regs_to,
     .set_irq = kvm_set_irq,
+    .send_msi = kvm_send_msi,
     .inject_nmi = kvm_inject_nmi,
     .info = kvm_info,
     .reset_vm = kvm_reset_vm,

@@ -12,6 +12,7 @@
 #include "hw/ide/piix.h"
 #include "hw/isa/isa.h"
 #include "hw/pci/i440fx.h"
+#include "hw/pci/msi.h"
 #include "block/drive.h"
 #include "hw/pci/pci.h"
 #include "hw/rtc/mc146818rtc.h"
@@ -46,6 +47,46 @@ static void pc_irq_stats_init(PCBoard *pc)
     pc->ioapic_stats = (IrqStats){"ioapic", pc->gsi_raised, PC_GSI_COUNT};
     irq_stats_register(&pc->pic_stats);
     irq_stats_register(&pc->ioapic_stats);
+}
+
+/*
+ * The window PCI functions write their MSIs to (Intel SDM vol. 3 §11.11:
+ * address 0xFEExxxxx with the destination APIC in bits 19:12, the vector and
+ * delivery mode in the data). The CPUs' own accesses to their local APIC page
+ * stay inside the accelerator's irqchip; what arrives here is device DMA, and
+ * the accelerator delivers it.
+ */
+static uint64_t pc_msi_read(void *opaque, uint64_t offset, unsigned size)
+{
+    return 0;
+}
+
+static void pc_msi_write(void *opaque, uint64_t offset, uint64_t data, unsigned size)
+{
+    PCBoard *pc = opaque;
+
+    pc->msi_sent[data & (PC_MSI_VECTORS - 1)]++;
+    current_accel()->send_msi(PC_MSI_WINDOW_ADDR + offset, data);
+}
+
+static const MemoryRegionOps pc_msi_ops = {
+    .read = pc_msi_read,
+    .write = pc_msi_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {.min_access_size = 4, .max_access_size = 4},
+};
+
+/* PCI functions get MSI and MSI-X capabilities only where their messages reach a CPU. */
+static void pc_msi_init(PCBoard *pc)
+{
+    if (!current_accel()->send_msi) {
+        return;
+    }
+    memory_region_init_io(&pc->msi_window, &pc_msi_ops, pc, "apic-msi", PC_MSI_WINDOW_SIZE);
+    memory_region_add_subregion(get_system_memory(), PC_MSI_WINDOW_ADDR, &pc->msi_window);
+    pc->msi_stats = (IrqStats){"apic-msi", pc->msi_sent, PC_MSI_VECTORS};
+    irq_stats_register(&pc->msi_stats);
+    msi_set_supported(true);
 }
 
 static void e820_add(PCBoard *pc, uint64_t addr, uint64_t size, uint32_t type)
@@ -282,6 +323,7 @@ static bool pc_init(MachineState *ms, GError **errp)
     }
     pc->gsi = irq_allocate(pc_gsi_handler, pc, PC_GSI_COUNT);
     pc_irq_stats_init(pc);
+    pc_msi_init(pc);
     if (!pc_memory_init(pc, ms, errp) || !pc_cpus_init(ms, errp) ||
         !pc_devices_init(pc, ms, errp)) {
         return false;

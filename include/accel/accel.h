@@ -27,6 +27,11 @@ typedef struct AccelOps {
     void (*sync_regs_to)(CPUState *cpu);
     /* Interrupt delivery where the accelerator owns the interrupt controllers. */
     void (*set_irq)(int gsi, int level);
+    /*
+     * A message-signalled interrupt that a device wrote to the interrupt
+     * controllers' address window; NULL where the accelerator takes none.
+     */
+    void (*send_msi)(uint64_t addr, uint32_t data);
     /* An NMI to every vCPU. */
     void (*inject_nmi)(void);
     /* Machine reset: return devices the accelerator owns to their power-on state. */

@@ -68,6 +68,8 @@ PROGRAMS = [
     # -nic without model=: the pc machine's default NIC is an e1000.
     Program("e1000", args=f"mac={E1000_MAC}", mimic_args="mimic=1",
             options=("-nic", f"user,mac={E1000_MAC}"), label="e1000-default-nic"),
+    # MSI-X through the pc machine's MSI window into the local APIC.
+    Program("msix", devices=("virtio-rng-pci",)),
 ]
 
 PASS_LINE = re.compile(r"^PASS\r?$", re.MULTILINE)

@@ -17,6 +17,7 @@
  */
 #include "acpi.h"
 #include "apic.h"
+#include "pci.h"
 #include "test.h"
 
 const char test_name[] = "acpihp";
@@ -44,10 +45,10 @@ const char test_name[] = "acpihp";
 
 static uint16_t gpe0_sts, gpe0_en;
 
+/* Function 0 of slot on bus 0. */
 static uint32_t pci_config_read32(unsigned slot, unsigned reg)
 {
-    outl(0xcf8, 0x80000000u | (slot << 11) | (reg & 0xfc));
-    return inl(0xcfc);
+    return pci_read32(slot << 3, reg);
 }
 
 static const struct acpi_header *find_dsdt(const uint8_t *fadt)

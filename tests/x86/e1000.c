@@ -22,6 +22,7 @@
 #include "acpi.h"
 #include "apic.h"
 #include "idt.h"
+#include "pci.h"
 #include "test.h"
 
 const char test_name[] = "e1000";
@@ -136,40 +137,9 @@ static bool mimic_checks;
 static const uint8_t my_ip[4] = {10, 0, 2, 15};
 static const uint8_t gw_ip[4] = {10, 0, 2, 2};
 
-/* ---- PCI configuration mechanism #1 ---- */
-
-static uint32_t pci_cfg_addr(unsigned devfn, unsigned reg)
-{
-    return 0x80000000u | (devfn << 8) | (reg & 0xfc);
-}
-
-static uint32_t pci_read32(unsigned devfn, unsigned reg)
-{
-    outl(0xcf8, pci_cfg_addr(devfn, reg));
-    return inl(0xcfc);
-}
-
-static void pci_write32(unsigned devfn, unsigned reg, uint32_t val)
-{
-    outl(0xcf8, pci_cfg_addr(devfn, reg));
-    outl(0xcfc, val);
-}
-
-static void pci_write8(unsigned devfn, unsigned reg, uint8_t val)
-{
-    outl(0xcf8, pci_cfg_addr(devfn, reg));
-    outb(0xcfc + (reg & 3), val);
-}
-
 static bool find_e1000(void)
 {
-    for (unsigned devfn = 0; devfn < 256; devfn++) {
-        if (pci_read32(devfn, 0) == 0x100e8086) {
-            pci_devfn = devfn;
-            return true;
-        }
-    }
-    return false;
+    return pci_find(0x8086, 0x100e, &pci_devfn);
 }
 
 /* ---- registers ---- */

@@ -26,6 +26,7 @@
 #include "acpi.h"
 #include "apic.h"
 #include "idt.h"
+#include "pci.h"
 #include "test.h"
 
 const char test_name[] = "ide";
@@ -98,41 +99,24 @@ static bool mimic_checks;
 
 /* ---- PCI ---- */
 
-static void pci_select(unsigned devfn, unsigned reg)
-{
-    outl(0xcf8, 0x80000000u | (devfn << 8) | (reg & 0xfc));
-}
-
-static uint32_t pci_read32(unsigned devfn, unsigned reg)
-{
-    pci_select(devfn, reg);
-    return inl(0xcfc);
-}
-
-static void pci_write32(unsigned devfn, unsigned reg, uint32_t val)
-{
-    pci_select(devfn, reg);
-    outl(0xcfc, val);
-}
-
 static void find_controller(void)
 {
-    for (unsigned devfn = 0; devfn < 256; devfn++) {
-        if (pci_read32(devfn, 0) != 0x70108086) {
-            continue;
-        }
-        uint32_t class = pci_read32(devfn, 8) >> 8;
-        if (class != 0x010180) {
-            test_fail("8086:7010 at %02x.%x: class/prog-if 0x%06x, want 0x010180", devfn >> 3,
-                      devfn & 7, class);
-        }
-        pci_write32(devfn, 0x20, BM_BASE);                        /* BAR4 */
-        pci_write32(devfn, 0x04, pci_read32(devfn, 0x04) | 0x05); /* I/O, bus master */
-        printf("ide: PIIX3 IDE at 00:%02x.%x, class 0x%06x, BAR4 0x%x\n", devfn >> 3, devfn & 7,
-               class, pci_read32(devfn, 0x20) & ~3u);
-        return;
+    unsigned devfn;
+    uint32_t class;
+
+    if (!pci_find(0x8086, 0x7010, &devfn)) {
+        test_fail("no PIIX3 IDE function (8086:7010) on bus 0");
     }
-    test_fail("no PIIX3 IDE function (8086:7010) on bus 0");
+    class = pci_read32(devfn, 8) >> 8;
+    if (class != 0x010180) {
+        test_fail("8086:7010 at %02x.%x: class/prog-if 0x%06x, want 0x010180", devfn >> 3,
+                  devfn & 7, class);
+    }
+    pci_write32(devfn, 0x20, BM_BASE); /* BAR4 */
+    pci_write32(devfn, PCI_COMMAND,
+                pci_read32(devfn, PCI_COMMAND) | PCI_COMMAND_IO | PCI_COMMAND_MASTER);
+    printf("ide: PIIX3 IDE at 00:%02x.%x, class 0x%06x, BAR4 0x%x\n", devfn >> 3, devfn & 7,
+           class, pci_read32(devfn, 0x20) & ~3u);
 }
 
 /* ---- patterns ---- */

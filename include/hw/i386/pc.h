@@ -32,6 +32,9 @@ typedef struct E820Entry {
 #define PC_EBDA_START 0x9fc00
 #define PC_HIGH_MEMORY 0x100000
 #define PC_IOAPIC_ADDR 0xfec00000
+#define PC_MSI_WINDOW_ADDR 0xfee00000 /* where PCI functions write their MSIs */
+#define PC_MSI_WINDOW_SIZE 0x100000
+#define PC_MSI_VECTORS 256
 #define PC_PCI_HOLE_START 0xc0000000ULL /* RAM above this moves above 4 GiB */
 #define PC_GSI_COUNT 24
 
@@ -53,6 +56,9 @@ typedef struct PCBoard {
     uint32_t gsi_level;                /* each GSI's last level */
     uint64_t gsi_raised[PC_GSI_COUNT]; /* times each GSI went high (info irq) */
     IrqStats pic_stats, ioapic_stats;
+    MemoryRegion msi_window;
+    uint64_t msi_sent[PC_MSI_VECTORS]; /* MSIs by vector: info irq's lines for apic-msi */
+    IrqStats msi_stats;
     PCBootState boot;
     bool acpi_built;
 } PCBoard;
