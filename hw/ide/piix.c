@@ -78,31 +78,10 @@ static const struct {
 
 /* ---- the DMA engine ---- */
 
-static bool bm_master_enabled(BMChannel *ch)
+/* Copy between buf and guest RAM [addr, addr + len) as the function's bus master. */
+static bool bm_copy(BMChannel *ch, uint64_t addr, uint8_t *buf, size_t len, bool to_guest)
 {
-    return pci_get_word(ch->piix->parent.config + PCI_COMMAND) & PCI_COMMAND_MASTER;
-}
-
-/* Copy between buf and guest RAM [addr, addr + len); false if any of it is not RAM. */
-static bool bm_copy(uint64_t addr, uint8_t *buf, size_t len, bool to_guest)
-{
-    while (len) {
-        uint64_t l = len;
-        uint8_t *host = address_space_map(&address_space_memory, addr, &l, to_guest);
-
-        if (!host || l == 0) {
-            return false;
-        }
-        if (to_guest) {
-            memcpy(host, buf, l);
-        } else {
-            memcpy(buf, host, l);
-        }
-        addr += l;
-        buf += l;
-        len -= l;
-    }
-    return true;
+    return pci_dma_rw(&ch->piix->parent, addr, buf, len, to_guest) == PCI_DMA_OK;
 }
 
 /* Load the next PRD entry; false at the end of the table or when it is not in RAM. */
@@ -110,7 +89,7 @@ static bool bm_next_prd(BMChannel *ch)
 {
     uint32_t e[2];
 
-    if (ch->last || !bm_copy(ch->next_prd, (uint8_t *)e, sizeof(e), false)) {
+    if (ch->last || !bm_copy(ch, ch->next_prd, (uint8_t *)e, sizeof(e), false)) {
         return false;
     }
     ch->next_prd += PRD_ENTRY_SIZE;
@@ -128,7 +107,7 @@ static bool bm_rw(IDEBus *bus, uint8_t *buf, size_t len, bool to_guest)
     BMChannel *ch = bus->dma_opaque;
 
     /* The guest stopped the engine, or took bus mastering away, mid-transfer. */
-    if (!bm_master_enabled(ch) || !(ch->status & BM_STATUS_ACTIVE)) {
+    if (!pci_bus_master_enabled(&ch->piix->parent) || !(ch->status & BM_STATUS_ACTIVE)) {
         return false;
     }
     while (len) {
@@ -142,7 +121,7 @@ static bool bm_rw(IDEBus *bus, uint8_t *buf, size_t len, bool to_guest)
             return false;
         }
         n = MIN(len, ch->left);
-        if (!bm_copy(ch->addr, buf, n, to_guest)) {
+        if (!bm_copy(ch, ch->addr, buf, n, to_guest)) {
             log_mask_printf(LOG_GUEST_ERROR, "piix3-ide: %s: PRD buffer 0x%x+0x%x is not RAM\n",
                             bus->name, ch->addr, n);
             return false;

@@ -28,50 +28,10 @@
 
 /* ---- DMA ---- */
 
-static void e1000_master_abort(E1000State *s, uint64_t addr, size_t len)
-{
-    uint8_t *status = s->parent.config + PCI_STATUS;
-
-    pci_set_word(status, pci_get_word(status) | PCI_STATUS_REC_MASTER_ABORT);
-    log_mask_printf(LOG_GUEST_ERROR, "e1000: DMA of %zu bytes at 0x%" PRIx64 " is outside RAM\n",
-                    len, addr);
-}
-
-/*
- * Bus-master access to guest RAM. Bus mastering off, or any byte that is not
- * RAM, and nothing is transferred.
- */
+/* Bus-master access to guest RAM: false when bus mastering is off or any byte is not RAM. */
 bool e1000_dma(E1000State *s, uint64_t addr, void *buf, size_t len, bool is_write)
 {
-    uint8_t *p = buf;
-    uint64_t a = addr;
-    size_t left = len;
-
-    if (!(pci_get_word(s->parent.config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
-        return false;
-    }
-    if (addr + len < addr) {
-        e1000_master_abort(s, addr, len);
-        return false;
-    }
-    while (left) {
-        uint64_t l = left;
-        uint8_t *host = address_space_map(&address_space_memory, a, &l, is_write);
-
-        if (!host || l == 0) {
-            e1000_master_abort(s, addr, len);
-            return false;
-        }
-        if (is_write) {
-            memcpy(host, p, l);
-        } else {
-            memcpy(p, host, l);
-        }
-        a += l;
-        p += l;
-        left -= l;
-    }
-    return true;
+    return pci_dma_rw(&s->parent, addr, buf, len, is_write) == PCI_DMA_OK;
 }
 
 /* ---- interrupts ---- */
@@ -489,7 +449,7 @@ static size_t e1000_rx_buf_size(uint32_t rctl)
 static bool e1000_rx_ready(E1000State *s)
 {
     return (REG(s, E1000_RCTL) & E1000_RCTL_EN) && e1000_link_up(s) &&
-           (pci_get_word(s->parent.config + PCI_COMMAND) & PCI_COMMAND_MASTER);
+           pci_bus_master_enabled(&s->parent);
 }
 
 static bool e1000_can_receive(NetClient *nc)

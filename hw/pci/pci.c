@@ -428,6 +428,39 @@ bool pci_bus_master_enabled(PCIDevice *dev)
     return true;
 }
 
+PCIDMAResult pci_dma_rw(PCIDevice *dev, uint64_t addr, void *buf, size_t len, bool to_memory)
+{
+    uint8_t *p = buf;
+    uint64_t a = addr;
+    size_t left = len;
+
+    if (!pci_bus_master_enabled(dev)) {
+        return PCI_DMA_NOT_MASTER;
+    }
+    while (left) {
+        uint64_t l = left;
+        uint8_t *host = a + left < a ? NULL : address_space_map(&address_space_memory, a, &l,
+                                                                 to_memory);
+
+        if (!host || l == 0) {
+            pci_set_word(dev->config + PCI_STATUS,
+                         pci_get_word(dev->config + PCI_STATUS) | PCI_STATUS_REC_MASTER_ABORT);
+            log_mask_printf(LOG_GUEST_ERROR, "%s: DMA of %zu bytes at 0x%" PRIx64
+                            " is outside RAM\n", device_type(&dev->qdev), len, addr);
+            return PCI_DMA_ABORTED;
+        }
+        if (to_memory) {
+            memcpy(host, p, l);
+        } else {
+            memcpy(p, host, l);
+        }
+        a += l;
+        p += l;
+        left -= l;
+    }
+    return PCI_DMA_OK;
+}
+
 /* ---- BARs ---- */
 
 static uint64_t pow2_ceil(uint64_t v)

@@ -817,6 +817,35 @@ static void test_info_pci(void)
                                   "      id \"vblk\"\n"));
 }
 
+/* ---- bus-master DMA ---- */
+
+static void test_dma_needs_every_bus_master(void)
+{
+    PCIDevice *rp = (PCIDevice *)add("pcie-root-port,id=rpdma,chassis=30,slot=30,addr=1e.0");
+    PCIDevice *ep = (PCIDevice *)add("test-pcie-dev,id=epdma,bus=rpdma");
+    uint8_t out[16] = "bus-master dma!", in[16] = {0};
+    uint64_t at = RAM_BASE + 0x8000;
+
+    /* The endpoint is a master, the port above it is not: nothing moves. */
+    pci_set_word(ep->config + PCI_COMMAND, PCI_COMMAND_MASTER);
+    pci_set_word(rp->config + PCI_COMMAND, 0);
+    g_assert_cmpint(pci_dma_rw(ep, at, out, sizeof(out), true), ==, PCI_DMA_NOT_MASTER);
+    g_assert_cmphex(mem_rd(at, 4), ==, 0);
+    pci_set_word(rp->config + PCI_COMMAND, PCI_COMMAND_MASTER);
+    g_assert_cmpint(pci_dma_rw(ep, at, out, sizeof(out), true), ==, PCI_DMA_OK);
+    g_assert_cmpint(pci_dma_rw(ep, at, in, sizeof(in), false), ==, PCI_DMA_OK);
+    g_assert_cmpmem(in, sizeof(in), out, sizeof(out));
+    g_assert_false(pci_get_word(ep->config + PCI_STATUS) & PCI_STATUS_REC_MASTER_ABORT);
+
+    /* Past the end of RAM, and a range that wraps: master aborts, recorded in the status. */
+    g_assert_cmpint(pci_dma_rw(ep, RAM_BASE + RAM_SIZE - 8, in, sizeof(in), false), ==,
+                    PCI_DMA_ABORTED);
+    g_assert_true(pci_get_word(ep->config + PCI_STATUS) & PCI_STATUS_REC_MASTER_ABORT);
+    pci_set_word(ep->config + PCI_STATUS, 0);
+    g_assert_cmpint(pci_dma_rw(ep, UINT64_MAX - 4, in, sizeof(in), false), ==, PCI_DMA_ABORTED);
+    g_assert_true(pci_get_word(ep->config + PCI_STATUS) & PCI_STATUS_REC_MASTER_ABORT);
+}
+
 /* ---- setup ---- */
 
 static void make_image(const char *name, const char *id)
@@ -895,6 +924,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pcie/virtio-pci-device-goes-by-the-proxy",
                     test_virtio_pci_device_goes_by_the_proxy);
     g_test_add_func("/pcie/info-pci", test_info_pci);
+    g_test_add_func("/pcie/dma-needs-every-bus-master", test_dma_needs_every_bus_master);
 
     ret = g_test_run();
     device_destroy(host);

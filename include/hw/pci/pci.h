@@ -380,6 +380,18 @@ static inline void pci_irq_deassert(PCIDevice *dev)
  * it and in every bridge between it and the root bus.
  */
 bool pci_bus_master_enabled(PCIDevice *dev);
+
+typedef enum PCIDMAResult {
+    PCI_DMA_OK,
+    PCI_DMA_NOT_MASTER, /* bus mastering is off, here or in a bridge above: nothing moved */
+    PCI_DMA_ABORTED,    /* a byte outside RAM: a master abort, the copy stopped there */
+} PCIDMAResult;
+/*
+ * DMA by dev as a bus master between buf and guest RAM at [addr, addr + len):
+ * into RAM when to_memory. A master abort sets Received Master Abort in dev's
+ * status register, as the PCI spec has the master do.
+ */
+PCIDMAResult pci_dma_rw(PCIDevice *dev, uint64_t addr, void *buf, size_t len, bool to_memory);
 /* The usual swizzle: pin of a device in slot N -> line (pin + N) % 4 of the bus. */
 int pci_swizzle_map_irq(PCIDevice *dev, int pin);
 
