@@ -362,14 +362,16 @@ def test_human_monitor_command_returns_hmp_output(qmp):
 
 
 def test_info_irq_and_pic_list_the_pc_interrupt_controllers(qmp):
-    """The pc machine counts its GSIs for QEMU's two controller sections; its
-    in-kernel controllers have no state to show."""
+    """The pc machine counts its GSIs for QEMU's two controller sections, and the
+    MSIs by vector; its in-kernel controllers have no state to show."""
     out = qmp.ok("human-monitor-command", {"command-line": "info irq"})
     assert re.fullmatch(r"IRQ statistics for isa-i8259:\n(?:[ \d]\d: \d+\n)*"
-                        r"IRQ statistics for ioapic:\n(?:[ \d]\d: \d+\n)*", out), out
+                        r"IRQ statistics for ioapic:\n(?:[ \d]\d: \d+\n)*"
+                        r"IRQ statistics for apic-msi:\n(?: ?\d+: \d+\n)*", out), out
     out = qmp.ok("human-monitor-command", {"command-line": "info pic"})
     assert out == ("Interrupt controller information not available for isa-i8259.\n"
-                   "Interrupt controller information not available for ioapic.\n"), out
+                   "Interrupt controller information not available for ioapic.\n"
+                   "Interrupt controller information not available for apic-msi.\n"), out
 
 
 def test_pmemsave_and_memsave_write_guest_memory(qmp, tmp_path):
