@@ -5,6 +5,7 @@ qemu-system-riscv64 reads it); malformed files are refused naming file and line.
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import time
@@ -127,7 +128,8 @@ def test_writeconfig_to_stdout_in_qemus_sections(emulator, guest, tmp_path, disk
                             machine_args(guest, tmp_path),
                             cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    # The config goes out (and is flushed) at startup; stop the VM only once it has.
+    select.select([proc.stdout], [], [], 30)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=10)
     sections = parse_config(out)
