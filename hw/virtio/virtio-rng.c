@@ -108,7 +108,7 @@ static bool virtio_rng_realize(VirtIODevice *vdev, GError **errp)
     VirtIORNG *s = (VirtIORNG *)vdev;
 
     if (s->max_bytes == 0 || s->period_ms == 0) {
-        error_setg(errp, "virtio-rng-device: max-bytes and period must be positive");
+        error_setg(errp, "max-bytes and period must be positive");
         return false;
     }
     s->quota = s->max_bytes;

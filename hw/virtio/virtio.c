@@ -111,6 +111,7 @@ static void virtio_signal(VirtIODevice *vdev, VirtQueue *vq, uint8_t isr_bit)
 
 void virtio_error(VirtIODevice *vdev, const char *fmt, ...)
 {
+    DeviceState *owner = virtio_device_owner(vdev); /* the user's device, as they named it */
     g_autofree char *msg = NULL;
     va_list ap;
 
@@ -121,7 +122,7 @@ void virtio_error(VirtIODevice *vdev, const char *fmt, ...)
     if (!vdev->error_logged) {
         vdev->error_logged = true;
         warn_report("%s (%s): guest error: %s; device needs reset", vdev->name,
-                    vdev->parent.canonical ? vdev->parent.canonical : "?", msg);
+                    owner->canonical ? owner->canonical : "?", msg);
     } else {
         log_mask_printf(LOG_GUEST_ERROR, "%s: %s\n", vdev->name, msg);
     }
