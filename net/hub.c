@@ -11,6 +11,7 @@
 #include "net/net.h"
 #include "net/hub.h"
 #include "util/error.h"
+#include "util/iov.h"
 
 typedef struct NetHub {
     int id;
@@ -51,11 +52,8 @@ static ssize_t net_hub_port_receive_iov(NetClient *nc, const struct iovec *iov, 
 {
     NetHubPort *from = (NetHubPort *)nc;
     NetHub *hub = from->hub;
-    size_t size = 0;
+    size_t size = iov_size(iov, iovcnt);
 
-    for (int i = 0; i < iovcnt; i++) {
-        size += iov[i].iov_len;
-    }
     for (guint i = 0; i < hub->ports->len; i++) {
         NetHubPort *port = g_ptr_array_index(hub->ports, i);
         if (port != from) {

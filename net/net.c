@@ -5,6 +5,7 @@
  */
 #include "net/net.h"
 #include "util/error.h"
+#include "util/iov.h"
 
 struct NetPacket {
     NetClient *sender;
@@ -14,16 +15,6 @@ struct NetPacket {
 };
 
 static GPtrArray *net_clients; /* of NetClient*, creation order */
-
-static size_t iov_total(const struct iovec *iov, int iovcnt)
-{
-    size_t n = 0;
-
-    for (int i = 0; i < iovcnt; i++) {
-        n += iov[i].iov_len;
-    }
-    return n;
-}
 
 static void iov_copy_out(uint8_t *dst, const struct iovec *iov, int iovcnt)
 {
@@ -173,7 +164,7 @@ static ssize_t net_deliver(NetClient *to, const struct iovec *iov, int iovcnt)
     } else if (iovcnt == 1) {
         ret = to->info->receive(to, iov[0].iov_base, iov[0].iov_len);
     } else {
-        size_t size = iov_total(iov, iovcnt);
+        size_t size = iov_size(iov, iovcnt);
         g_autofree uint8_t *buf = g_malloc(size);
         iov_copy_out(buf, iov, iovcnt);
         ret = to->info->receive(to, buf, size);
@@ -187,7 +178,7 @@ static ssize_t net_deliver(NetClient *to, const struct iovec *iov, int iovcnt)
 static void net_enqueue(NetClient *to, NetClient *sender, const struct iovec *iov, int iovcnt,
                         NetSentCallback *cb)
 {
-    size_t size = iov_total(iov, iovcnt);
+    size_t size = iov_size(iov, iovcnt);
     NetPacket *p = g_malloc(sizeof(*p) + size);
 
     p->sender = sender;
@@ -204,7 +195,7 @@ ssize_t net_send_iov_async(NetClient *nc, const struct iovec *iov, int iovcnt,
                            NetSentCallback *cb)
 {
     NetClient *peer = nc->peer;
-    size_t size = iov_total(iov, iovcnt);
+    size_t size = iov_size(iov, iovcnt);
     ssize_t ret;
 
     if (!peer || nc->link_down || peer->link_down || size == 0) {

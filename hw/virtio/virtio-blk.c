@@ -61,56 +61,6 @@ typedef struct VirtIOBlockReq {
     GList link;           /* in inflight or retry */
 } VirtIOBlockReq;
 
-/* ---- small iovec helpers over an element's arrays ---- */
-
-static size_t sg_size(const struct iovec *iov, unsigned n)
-{
-    size_t s = 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        s += iov[i].iov_len;
-    }
-    return s;
-}
-
-static size_t sg_copy(const struct iovec *iov, unsigned n, size_t off, void *buf, size_t len,
-                      bool to_sg)
-{
-    size_t done = 0;
-
-    for (unsigned i = 0; i < n && done < len; i++) {
-        if (off >= iov[i].iov_len) {
-            off -= iov[i].iov_len;
-            continue;
-        }
-        size_t l = MIN(iov[i].iov_len - off, len - done);
-        if (to_sg) {
-            memcpy((uint8_t *)iov[i].iov_base + off, (uint8_t *)buf + done, l);
-        } else {
-            memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off, l);
-        }
-        done += l;
-        off = 0;
-    }
-    return done;
-}
-
-/* dst = bytes [off, off + len) of iov, without copying. */
-static void sg_slice(IOVector *dst, const struct iovec *iov, unsigned n, size_t off, size_t len)
-{
-    iovec_init(dst, n);
-    for (unsigned i = 0; i < n && len; i++) {
-        if (off >= iov[i].iov_len) {
-            off -= iov[i].iov_len;
-            continue;
-        }
-        size_t l = MIN(iov[i].iov_len - off, len);
-        iovec_add(dst, (uint8_t *)iov[i].iov_base + off, l);
-        len -= l;
-        off = 0;
-    }
-}
-
 /* ---- completion ---- */
 
 static void virtio_blk_req_free(VirtIOBlockReq *req)
@@ -250,13 +200,14 @@ static bool virtio_blk_range_ok(VirtIOBlock *s, uint64_t sector, uint64_t bytes)
 
 static void virtio_blk_get_id(VirtIOBlock *s, VirtIOBlockReq *req, size_t data_len)
 {
+    IOVector in = virtqueue_sg_vector(req->elem->in_sg, req->elem->in_num);
     uint8_t id[VIRTIO_BLK_ID_BYTES] = {0};
     size_t n = MIN(data_len, sizeof(id));
 
     if (s->serial) {
         memcpy(id, s->serial, MIN(strlen(s->serial), sizeof(id)));
     }
-    sg_copy(req->elem->in_sg, req->elem->in_num, 0, id, n, true);
+    iovec_from_buf(&in, 0, id, n);
     req->in_len = n + 1;
     virtio_blk_complete(req, VIRTIO_BLK_S_OK);
 }
@@ -266,6 +217,7 @@ static void virtio_blk_discard_wz(VirtIOBlock *s, VirtIOBlockReq *req, uint32_t 
 {
     bool is_wz = type == VIRTIO_BLK_T_WRITE_ZEROES;
     unsigned feature = is_wz ? VIRTIO_BLK_F_WRITE_ZEROES : VIRTIO_BLK_F_DISCARD;
+    IOVector out = virtqueue_sg_vector(req->elem->out_sg, req->elem->out_num);
     uint8_t seg[16];
     uint64_t sector;
     uint32_t num, flags;
@@ -278,7 +230,7 @@ static void virtio_blk_discard_wz(VirtIOBlock *s, VirtIOBlockReq *req, uint32_t 
         virtio_blk_complete(req, VIRTIO_BLK_S_IOERR);
         return;
     }
-    sg_copy(req->elem->out_sg, req->elem->out_num, VIRTIO_BLK_HDR_SIZE, seg, sizeof(seg), false);
+    iovec_to_buf(&out, VIRTIO_BLK_HDR_SIZE, seg, sizeof(seg));
     memcpy(&sector, seg, 8);
     memcpy(&num, seg + 8, 4);
     memcpy(&flags, seg + 12, 4);
@@ -305,8 +257,9 @@ static void virtio_blk_discard_wz(VirtIOBlock *s, VirtIOBlockReq *req, uint32_t 
 static bool virtio_blk_handle_request(VirtIOBlock *s, VirtQueue *vq, VirtQueueElement *elem)
 {
     VirtIODevice *vdev = &s->parent;
-    size_t out_len = sg_size(elem->out_sg, elem->out_num);
-    size_t in_len = sg_size(elem->in_sg, elem->in_num);
+    IOVector out = virtqueue_sg_vector(elem->out_sg, elem->out_num);
+    IOVector in = virtqueue_sg_vector(elem->in_sg, elem->in_num);
+    size_t out_len = out.size, in_len = in.size;
     uint8_t hdr[VIRTIO_BLK_HDR_SIZE];
     VirtIOBlockReq *req;
     uint32_t type;
@@ -321,7 +274,7 @@ static bool virtio_blk_handle_request(VirtIOBlock *s, VirtQueue *vq, VirtQueueEl
         virtqueue_element_free(elem);
         return false;
     }
-    sg_copy(elem->out_sg, elem->out_num, 0, hdr, sizeof(hdr), false);
+    iovec_to_buf(&out, 0, hdr, sizeof(hdr));
     memcpy(&type, hdr, 4);
     memcpy(&sector, hdr + 8, 8);
     type = GUINT32_FROM_LE(type);
@@ -345,7 +298,7 @@ static bool virtio_blk_handle_request(VirtIOBlock *s, VirtQueue *vq, VirtQueueEl
         if (!virtio_blk_range_ok(s, sector, data_len)) {
             break;
         }
-        sg_slice(&req->qiov, elem->in_sg, elem->in_num, 0, data_len);
+        iovec_init_slice(&req->qiov, &in, 0, data_len);
         req->in_len = data_len + 1;
         virtio_blk_start_io(req);
         return true;
@@ -354,7 +307,7 @@ static bool virtio_blk_handle_request(VirtIOBlock *s, VirtQueue *vq, VirtQueueEl
         if (s->read_only || !virtio_blk_range_ok(s, sector, data_len)) {
             break;
         }
-        sg_slice(&req->qiov, elem->out_sg, elem->out_num, VIRTIO_BLK_HDR_SIZE, data_len);
+        iovec_init_slice(&req->qiov, &out, VIRTIO_BLK_HDR_SIZE, data_len);
         virtio_blk_start_io(req);
         return true;
     case VIRTIO_BLK_T_FLUSH:

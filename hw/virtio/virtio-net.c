@@ -64,21 +64,6 @@ typedef struct VirtIONet {
     uint8_t tx_buf[VIRTIO_NET_HDR_SIZE + NET_MAX_FRAME_SIZE];
 } VirtIONet;
 
-static size_t sg_size(const struct iovec *iov, unsigned n)
-{
-    size_t s = 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        s += iov[i].iov_len;
-    }
-    return s;
-}
-
-static IOVector sg_vector(struct iovec *iov, unsigned n)
-{
-    return (IOVector){.iov = iov, .niov = n, .size = sg_size(iov, n)};
-}
-
 static VirtIONet *virtio_net_of(NetClient *nc)
 {
     return ((VirtIONetNIC *)nc)->dev;
@@ -184,7 +169,7 @@ static int virtio_net_rx_pop(VirtIONet *s, size_t need, VirtQueueElement **elems
             virtio_net_unpop_all(s, elems, n);
             return 0;
         }
-        lens[n] = MIN(sg_size(e->in_sg, e->in_num), need - have);
+        lens[n] = MIN(iov_size(e->in_sg, e->in_num), need - have);
         if (lens[n] == 0 || (n == 0 && lens[n] < VIRTIO_NET_HDR_SIZE)) {
             virtqueue_unpop(s->rx_vq, e);
             virtio_net_unpop_all(s, elems, n);
@@ -245,7 +230,7 @@ static ssize_t virtio_net_receive(NetClient *nc, const uint8_t *buf, size_t size
     }
     virtio_stw(hdr + 10, n); /* num_buffers */
     for (int i = 0; i < n; i++) {
-        IOVector v = sg_vector(elems[i]->in_sg, elems[i]->in_num);
+        IOVector v = virtqueue_sg_vector(elems[i]->in_sg, elems[i]->in_num);
         size_t done = 0;
 
         if (i == 0) {
@@ -306,7 +291,7 @@ static void virtio_net_tx_sent(NetClient *nc, ssize_t ret)
 /* One chain from the tx ring to the backend; false when the device broke. */
 static bool virtio_net_tx_one(VirtIONet *s, VirtQueueElement *e)
 {
-    IOVector v = sg_vector(e->out_sg, e->out_num);
+    IOVector v = virtqueue_sg_vector(e->out_sg, e->out_num);
     uint8_t *pkt = s->tx_buf;
     size_t len;
 
@@ -472,8 +457,8 @@ static void virtio_net_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
     uint8_t cmd[2 + 8 + VIRTIO_NET_CTRL_MAX_ADDRS * 6];
 
     while ((e = virtqueue_pop(vq))) {
-        IOVector out = sg_vector(e->out_sg, e->out_num);
-        IOVector in = sg_vector(e->in_sg, e->in_num);
+        IOVector out = virtqueue_sg_vector(e->out_sg, e->out_num);
+        IOVector in = virtqueue_sg_vector(e->in_sg, e->in_num);
         uint8_t ack = VIRTIO_NET_ERR;
 
         if (in.size < 1) {

@@ -22,7 +22,9 @@
 #ifndef HW_VIRTIO_VIRTIO_H
 #define HW_VIRTIO_VIRTIO_H
 
+#include "block/iov.h"
 #include "core/qdev.h"
+#include "util/iov.h"
 #include <sys/uio.h>
 
 #define TYPE_VIRTIO_DEVICE "virtio-device"
@@ -249,6 +251,11 @@ void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len);
 void virtqueue_unpop(VirtQueue *vq, VirtQueueElement *elem);
 /* Forget elem without returning it (device reset while a request is in flight). */
 void virtqueue_element_free(VirtQueueElement *elem);
+/* An IOVector over n of an element's buffers, copying nothing (valid while the element is). */
+static inline IOVector virtqueue_sg_vector(struct iovec *iov, unsigned n)
+{
+    return (IOVector){.iov = iov, .niov = n, .size = iov_size(iov, n)};
+}
 /* Interrupt the driver for used buffers on vq, unless it suppressed that (§2.7.7, §2.7.10). */
 void virtio_notify(VirtIODevice *vdev, VirtQueue *vq);
 /* The device changed its config space (§2.4.2 generation; §4.2.2 InterruptStatus bit 1). */
