@@ -614,9 +614,7 @@ static ssize_t e1000_receive(NetClient *nc, const uint8_t *buf, size_t size)
     uint8_t status = 0, errors = 0;
     uint16_t special = 0;
 
-    if (!e1000_can_receive(nc)) {
-        return 0;
-    }
+    /* The net core asked e1000_can_receive just now. */
     if (e1000_rx_too_long(s, buf, size)) {
         e1000_stat_inc(s, E1000_ROC);
         return size;
