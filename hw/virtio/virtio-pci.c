@@ -49,7 +49,6 @@ static const VirtioPCIDeviceInfo virtio_pci_devices[] = {
 typedef struct VirtioPCIClass {
     PCIDeviceClass parent;
     const VirtioPCIDeviceInfo *info;
-    const DeviceClass *vdev_class;
     Property *props; /* the virtio device's, pointing into the shadow */
 } VirtioPCIClass;
 
@@ -741,7 +740,6 @@ static void virtio_pci_class_init(DeviceClass *dc)
     k->props = g_new0(Property, n + 1);
     out = k->props;
     device_foreach_prop(vdc, copy_prop, &out);
-    k->vdev_class = vdc;
     dc->props = k->props;
     dc->instance_size = offsetof(VirtIOPCIProxy, shadow) + vdc->instance_size;
     dc->desc = g_strdup_printf("%s (PCI)", vdc->desc ? vdc->desc : k->info->vdev_type);
