@@ -414,6 +414,11 @@ DeviceState *device_new(const char *type, GError **errp)
     return dev;
 }
 
+static bool bus_is_full(const BusState *bus)
+{
+    return bus->ops && bus->ops->max_devices && bus->children->len >= bus->ops->max_devices;
+}
+
 bool device_realize(DeviceState *dev, BusState *bus, GError **errp)
 {
     const DeviceClass *dc = dev->klass;
@@ -429,6 +434,11 @@ bool device_realize(DeviceState *dev, BusState *bus, GError **errp)
     }
     if (dev->id && device_find_by_id(dev->id)) {
         error_setg(errp, "duplicate device id '%s'", dev->id);
+        return false;
+    }
+    if (bus_is_full(bus)) {
+        error_setg(errp, "bus '%s' already holds %u device%s; name another with bus=", bus->name,
+                   bus->ops->max_devices, bus->ops->max_devices == 1 ? "" : "s");
         return false;
     }
     dev->parent_bus = bus;
@@ -674,11 +684,21 @@ BusState *bus_find(const char *name)
     return NULL;
 }
 
+static bool bus_type_present(BusType type)
+{
+    for (guint i = 0; all_buses && i < all_buses->len; i++) {
+        if (((BusState *)g_ptr_array_index(all_buses, i))->type == type) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static BusState *bus_find_by_type(BusType type)
 {
     for (guint i = 0; all_buses && i < all_buses->len; i++) {
         BusState *bus = g_ptr_array_index(all_buses, i);
-        if (bus->type == type && !(bus->ops && bus->ops->full && bus->ops->full(bus))) {
+        if (bus->type == type && !bus_is_full(bus)) {
             return bus;
         }
     }
@@ -867,9 +887,15 @@ DeviceState *qdev_device_add(const char *spec, GError **errp)
     bus_name = keyval_take(kv, "bus");
     bus = bus_name ? bus_find(bus_name) : bus_find_by_type(dc->bus_type);
     if (!bus) {
-        error_setg(errp, bus_name ? "-device %s: no bus named '%s'"
-                                  : "-device %s: this machine has no %s bus for it",
-                   spec, bus_name ? bus_name : bus_type_name(dc->bus_type));
+        if (bus_name) {
+            error_setg(errp, "-device %s: no bus named '%s'", spec, bus_name);
+        } else if (bus_type_present(dc->bus_type)) {
+            error_setg(errp, "-device %s: every bus of type '%s' is full", spec,
+                       bus_type_name(dc->bus_type));
+        } else {
+            error_setg(errp, "-device %s: this machine has no %s bus for it", spec,
+                       bus_type_name(dc->bus_type));
+        }
         return NULL;
     }
     dev = device_new(driver, errp);

@@ -234,21 +234,6 @@ static const MemoryRegionOps virtio_mmio_ops = {
 
 /* ---- the bus: one device per slot ---- */
 
-static bool virtio_mmio_bus_plug(BusState *bus, DeviceState *dev, GError **errp)
-{
-    if (bus->children->len) {
-        error_setg(errp, "virtio-mmio bus '%s' already holds a device; use another slot's bus",
-                   bus->name);
-        return false;
-    }
-    return true;
-}
-
-static bool virtio_mmio_bus_full(BusState *bus)
-{
-    return bus->children->len > 0;
-}
-
 static void virtio_mmio_device_plugged(DeviceState *proxy, VirtIODevice *vdev)
 {
     VirtIOMMIOProxy *s = (VirtIOMMIOProxy *)proxy;
@@ -266,7 +251,7 @@ static void virtio_mmio_device_unplugged(DeviceState *proxy, VirtIODevice *vdev)
 }
 
 static const VirtioBusOps virtio_mmio_bus_ops = {
-    .bus = {.plug = virtio_mmio_bus_plug, .full = virtio_mmio_bus_full},
+    .bus = {.max_devices = 1},
     .device_plugged = virtio_mmio_device_plugged,
     .device_unplugged = virtio_mmio_device_unplugged,
     .update_irq = virtio_mmio_update_irq,

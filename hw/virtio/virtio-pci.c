@@ -415,15 +415,6 @@ static void virtio_pci_config_write(PCIDevice *pci, uint32_t addr, uint32_t val,
 
 /* ---- the virtio bus: one device ---- */
 
-static bool virtio_pci_bus_plug(BusState *bus, DeviceState *dev, GError **errp)
-{
-    if (bus->children->len) {
-        error_setg(errp, "virtio-pci bus '%s' already holds a device", bus->name);
-        return false;
-    }
-    return true;
-}
-
 static void virtio_pci_device_plugged(DeviceState *proxy, VirtIODevice *vdev)
 {
     VirtIOPCIProxy *p = (VirtIOPCIProxy *)proxy;
@@ -467,7 +458,7 @@ static bool virtio_pci_notify(DeviceState *proxy, VirtIODevice *vdev, VirtQueue 
 }
 
 static const VirtioBusOps virtio_pci_bus_ops = {
-    .bus = {.plug = virtio_pci_bus_plug},
+    .bus = {.max_devices = 1},
     .device_plugged = virtio_pci_device_plugged,
     .device_unplugged = virtio_pci_device_unplugged,
     .update_irq = virtio_pci_update_irq,

@@ -116,8 +116,8 @@ typedef struct BusOps {
      * errp set refuses the request.
      */
     bool (*unplug_request)(BusState *bus, DeviceState *dev, GError **errp);
-    /* Optional: no room for another device (a one-device bus); skipped when bus= is absent. */
-    bool (*full)(BusState *bus);
+    /* How many devices the bus takes (0: any number); a full bus is passed over without bus=. */
+    unsigned max_devices;
 } BusOps;
 
 struct BusState {

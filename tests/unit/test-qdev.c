@@ -179,6 +179,26 @@ static void test_device_add_spec(void)
     g_assert_null(device_find_by_id("t1"));
 }
 
+static const BusOps one_device_bus_ops = {.max_devices = 1};
+
+/* Runs before test_wrong_bus_refused adds an ISA bus without a limit. */
+static void test_one_device_bus(void)
+{
+    g_autoptr(GError) err = NULL;
+    BusState *one = bus_new(BUS_ISA, "one-isa", NULL, &one_device_bus_ops);
+    DeviceState *first = qdev_device_add("test-isa-device", NULL);
+
+    g_assert_nonnull(first);
+    g_assert_true(first->parent_bus == one);
+    g_assert_null(qdev_device_add("test-isa-device,bus=one-isa", &err));
+    g_assert_nonnull(strstr(err->message, "bus 'one-isa' already holds 1 device"));
+    g_clear_error(&err);
+    /* Without bus=, a full bus is passed over: here there is no other. */
+    g_assert_null(qdev_device_add("test-isa-device", &err));
+    g_assert_nonnull(strstr(err->message, "every bus of type 'ISA' is full"));
+    g_assert_cmpuint(one->children->len, ==, 1);
+}
+
 static void test_wrong_bus_refused(void)
 {
     g_autoptr(GError) err = NULL;
@@ -223,6 +243,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qdev/global/applies-to-later-instances",
                     test_global_applies_to_later_instances);
     g_test_add_func("/qdev/device-add/spec", test_device_add_spec);
+    g_test_add_func("/qdev/bus/one-device-bus", test_one_device_bus);
     g_test_add_func("/qdev/bus/wrong-bus-refused", test_wrong_bus_refused);
     g_test_add_func("/qdev/text/qtree-and-help", test_qtree_and_help_text);
     return g_test_run();
