@@ -412,6 +412,7 @@ def test_dirty_log_shows_exactly_the_pages_written(tmp_path, backend):
         pytest.skip("reads mimic's dirty log")
     prog = _MonitoredProgram(tmp_path, "dirty", ["-accel", f"tcg,backend={backend}"])
     try:
+        prog.wait_serial("pages written before logging")
         assert "dirty logging is off" in prog.hmp("info dirty")
         prog.hmp("dirty_log on")
         prog.send_serial(b"g")

@@ -4,11 +4,19 @@
  * size, a page-crossing store, an AMO, repeated stores to one page).
  * tests/functional/test_riscv_baremetal.py turns logging on, lets the program run to each pause (it
  * waits for a UART byte) and compares `info dirty` with the pages written: those, and no others, of
- * the scratch area.
+ * the scratch area. The pages are written once before logging starts, so that the TLB holds
+ * writable entries for them: turning logging on must take those away.
  */
 #include "test.h"
 
 #define PAGE(n) (SCRATCH_BASE + (n)*PAGE_SIZE)
+
+static void write_pages(unsigned long first, unsigned long n)
+{
+    for (unsigned long i = 0; i < n; i++) {
+        *(volatile uint64_t *)(PAGE(first + i) + 16) = i;
+    }
+}
 
 static void read_pages(unsigned long first, unsigned long n)
 {
@@ -24,6 +32,8 @@ int main(void)
 {
     uint64_t one = 1;
 
+    write_pages(0, 40);
+    printf("dirty: pages written before logging\n");
     uart_getc();       /* logging is on */
     read_pages(0, 40); /* reads make nothing dirty, and fill the TLB for the pages */
     *(volatile uint64_t *)PAGE(0) = 1;
