@@ -16,6 +16,28 @@ IrqLine *irq_allocate(IrqHandler handler, void *opaque, int n)
 
 static GPtrArray *irq_stats_list; /* of const IrqStats * */
 
+void irq_bitmap_append(GString *out, const uint32_t *map, unsigned first, unsigned last)
+{
+    bool any = false;
+
+    for (unsigned n = first; n <= last; n++) {
+        unsigned end = n;
+
+        if (!irq_bit_get(map, n)) {
+            continue;
+        }
+        while (end < last && irq_bit_get(map, end + 1)) {
+            end++;
+        }
+        g_string_append_printf(out, end > n ? "%s%u-%u" : "%s%u", any ? "," : "", n, end);
+        any = true;
+        n = end;
+    }
+    if (!any) {
+        g_string_append(out, "none");
+    }
+}
+
 void irq_stats_register(const IrqStats *stats)
 {
     if (!irq_stats_list) {

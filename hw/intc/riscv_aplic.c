@@ -122,19 +122,6 @@ struct RISCVAplicState {
     MemoryRegion mmio;
 };
 
-static bool bit_get(const uint32_t *map, unsigned n)
-{
-    return map[n / 32] & (1u << (n % 32));
-}
-
-static void bit_put(uint32_t *map, unsigned n, bool on)
-{
-    if (on) {
-        map[n / 32] |= 1u << (n % 32);
-    } else {
-        map[n / 32] &= ~(1u << (n % 32));
-    }
-}
 
 static unsigned aplic_words(RISCVAplicState *s)
 {
@@ -168,7 +155,7 @@ static bool aplic_is_level(unsigned mode)
 /* §4.5.2: the wire XOR inversion; zero for inactive and detached sources. */
 static bool aplic_rectified(RISCVAplicState *s, unsigned n)
 {
-    bool wire = bit_get(s->root->level, n);
+    bool wire = irq_bit_get(s->root->level, n);
 
     switch (aplic_mode(s, n)) {
     case SM_EDGE1:
@@ -190,7 +177,7 @@ static void aplic_try_set_pending(RISCVAplicState *s, unsigned n)
     if (mode == SM_INACTIVE || (aplic_is_level(mode) && (!s->msimode || !aplic_rectified(s, n)))) {
         return;
     }
-    bit_put(s->pending, n, true);
+    irq_bit_put(s->pending, n, true);
 }
 
 /* An in_clrip/clripnum write or a claim (§4.7): not for level sources in direct mode. */
@@ -199,7 +186,7 @@ static void aplic_try_clear_pending(RISCVAplicState *s, unsigned n)
     if (!aplic_active(s, n) || (aplic_is_level(aplic_mode(s, n)) && !s->msimode)) {
         return;
     }
-    bit_put(s->pending, n, false);
+    irq_bit_put(s->pending, n, false);
 }
 
 /* ---- delivery ---- */
@@ -246,7 +233,7 @@ static uint32_t aplic_topi(RISCVAplicState *s, unsigned i)
     for (unsigned n = 1; n <= s->num_sources; n++) {
         uint32_t prio = s->target[n] & TARGET_IPRIO_MASK;
 
-        if (!bit_get(s->pending, n) || !bit_get(s->enabled, n) ||
+        if (!irq_bit_get(s->pending, n) || !irq_bit_get(s->enabled, n) ||
             s->target[n] >> TARGET_HART_SHIFT != i || (threshold && prio >= threshold)) {
             continue;
         }
@@ -264,8 +251,8 @@ static void aplic_forward_msis(RISCVAplicState *s)
         return;
     }
     for (unsigned n = 1; n <= s->num_sources; n++) {
-        if (bit_get(s->pending, n) && bit_get(s->enabled, n)) {
-            bit_put(s->pending, n, false);
+        if (irq_bit_get(s->pending, n) && irq_bit_get(s->enabled, n)) {
+            irq_bit_put(s->pending, n, false);
             aplic_send_msi(s, s->target[n]);
         }
     }
@@ -298,8 +285,8 @@ static void aplic_update(RISCVAplicState *s)
 /* Source n leaves domain s (made inactive or delegated): its state there reads zero. */
 static void aplic_source_reset(RISCVAplicState *s, unsigned n)
 {
-    bit_put(s->pending, n, false);
-    bit_put(s->enabled, n, false);
+    irq_bit_put(s->pending, n, false);
+    irq_bit_put(s->enabled, n, false);
     s->target[n] = 0;
 }
 
@@ -336,7 +323,7 @@ static void aplic_write_sourcecfg(RISCVAplicState *s, unsigned n, uint32_t val)
         aplic_source_reset(s, n);
     } else if (aplic_is_level(aplic_mode(s, n))) {
         /* A level source asserted under its new mode is pending at once. */
-        bit_put(s->pending, n, aplic_rectified(s, n));
+        irq_bit_put(s->pending, n, aplic_rectified(s, n));
     }
     if (was_delegated && !(s->sourcecfg[n] & SOURCECFG_D)) {
         aplic_undelegate(s->child, n);
@@ -365,19 +352,19 @@ static void aplic_set_irq(void *opaque, int n, int level)
     if (n <= 0 || (uint32_t)n > root->num_sources) {
         return;
     }
-    if (level && !bit_get(root->level, n)) {
+    if (level && !irq_bit_get(root->level, n)) {
         root->raised[n]++;
     }
     s = aplic_owner(root, n);
     before = s && aplic_rectified(s, n);
-    bit_put(root->level, n, level);
+    irq_bit_put(root->level, n, level);
     if (!s) {
         return;
     }
     if (aplic_rectified(s, n) && !before) {
-        bit_put(s->pending, n, true);
+        irq_bit_put(s->pending, n, true);
     } else if (!aplic_rectified(s, n) && aplic_is_level(aplic_mode(s, n))) {
-        bit_put(s->pending, n, false);
+        irq_bit_put(s->pending, n, false);
     }
     aplic_update(s);
 }
@@ -410,12 +397,12 @@ static void aplic_for_bits(RISCVAplicState *s, unsigned word, uint32_t bits,
 
 static void aplic_enable(RISCVAplicState *s, unsigned n)
 {
-    bit_put(s->enabled, n, true);
+    irq_bit_put(s->enabled, n, true);
 }
 
 static void aplic_disable(RISCVAplicState *s, unsigned n)
 {
-    bit_put(s->enabled, n, false);
+    irq_bit_put(s->enabled, n, false);
 }
 
 static uint32_t aplic_read_in_clrip(RISCVAplicState *s, unsigned word)
@@ -666,16 +653,9 @@ static const MemoryRegionOps aplic_ops = {
 static void aplic_print_sources(RISCVAplicState *s, const char *what, const uint32_t *map,
                                 GString *out)
 {
-    bool any = false;
-
-    g_string_append_printf(out, "    %s:", what);
-    for (unsigned n = 1; n <= s->num_sources; n++) {
-        if (bit_get(map, n)) {
-            g_string_append_printf(out, "%s%u", any ? "," : " ", n);
-            any = true;
-        }
-    }
-    g_string_append(out, any ? "\n" : " none\n");
+    g_string_append_printf(out, "    %s: ", what);
+    irq_bitmap_append(out, map, 1, s->num_sources);
+    g_string_append_c(out, '\n');
 }
 
 /* info pic: each domain's configuration, pending and enabled sources, and IDCs. */

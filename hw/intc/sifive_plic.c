@@ -55,19 +55,6 @@ typedef struct SiFivePlicState {
     MemoryRegion mmio;
 } SiFivePlicState;
 
-static bool bit_test(const uint32_t *map, unsigned n)
-{
-    return map[n / 32] & (1u << (n % 32));
-}
-
-static void bit_assign(uint32_t *map, unsigned n, bool on)
-{
-    if (on) {
-        map[n / 32] |= 1u << (n % 32);
-    } else {
-        map[n / 32] &= ~(1u << (n % 32));
-    }
-}
 
 /* The source a claim by context c would return: highest priority, then lowest id; 0 if none. */
 static unsigned plic_best_source(SiFivePlicState *s, PlicContext *c)
@@ -108,14 +95,14 @@ static void plic_set_irq(void *opaque, int n, int level)
     if (n <= 0 || (uint32_t)n >= s->num_sources) {
         return;
     }
-    if (level && !bit_test(s->level, n)) {
+    if (level && !irq_bit_get(s->level, n)) {
         s->raised[n]++;
     }
-    bit_assign(s->level, n, level);
-    if (level && !bit_test(s->claimed, n)) {
-        bit_assign(s->pending, n, true);
+    irq_bit_put(s->level, n, level);
+    if (level && !irq_bit_get(s->claimed, n)) {
+        irq_bit_put(s->pending, n, true);
     } else if (!level) {
-        bit_assign(s->pending, n, false);
+        irq_bit_put(s->pending, n, false);
     }
     plic_update(s);
 }
@@ -125,8 +112,8 @@ static uint32_t plic_claim(SiFivePlicState *s, PlicContext *c)
     unsigned src = plic_best_source(s, c);
 
     if (src) {
-        bit_assign(s->pending, src, false);
-        bit_assign(s->claimed, src, true);
+        irq_bit_put(s->pending, src, false);
+        irq_bit_put(s->claimed, src, true);
         plic_update(s);
     }
     return src;
@@ -135,13 +122,13 @@ static uint32_t plic_claim(SiFivePlicState *s, PlicContext *c)
 /* Spec §8: a completion for a source the context does not enable is ignored. */
 static void plic_complete(SiFivePlicState *s, PlicContext *c, uint32_t src)
 {
-    if (src == 0 || src >= s->num_sources || !bit_test(c->enable, src) ||
-        !bit_test(s->claimed, src)) {
+    if (src == 0 || src >= s->num_sources || !irq_bit_get(c->enable, src) ||
+        !irq_bit_get(s->claimed, src)) {
         return;
     }
-    bit_assign(s->claimed, src, false);
-    if (bit_test(s->level, src)) {
-        bit_assign(s->pending, src, true);
+    irq_bit_put(s->claimed, src, false);
+    if (irq_bit_get(s->level, src)) {
+        irq_bit_put(s->pending, src, true);
     }
     plic_update(s);
 }
@@ -253,24 +240,8 @@ static const MemoryRegionOps plic_ops = {
 /* Sources as "1-3,7" for the bits set in map. */
 static void plic_print_sources(SiFivePlicState *s, const uint32_t *map, GString *out)
 {
-    unsigned start = 0;
-    bool any = false;
-
-    for (unsigned n = 1; n <= s->num_sources; n++) {
-        bool on = n < s->num_sources && bit_test(map, n);
-
-        if (on && !start) {
-            start = n;
-        } else if (!on && start) {
-            g_string_append_printf(out, "%s%u", any ? "," : "", start);
-            if (n - 1 > start) {
-                g_string_append_printf(out, "-%u", n - 1);
-            }
-            start = 0;
-            any = true;
-        }
-    }
-    g_string_append(out, any ? "\n" : "none\n");
+    irq_bitmap_append(out, map, 1, s->num_sources - 1);
+    g_string_append_c(out, '\n');
 }
 
 /* info pic: lines, pending and claimed sources, and each context's enables and threshold. */

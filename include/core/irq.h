@@ -55,6 +55,27 @@ typedef struct IrqStats {
     void *opaque;
 } IrqStats;
 
+/*
+ * Interrupt source sets as interrupt controllers keep them: bit n of a uint32_t
+ * array for source n (the layout of the PLIC's and APLIC's registers).
+ */
+static inline bool irq_bit_get(const uint32_t *map, unsigned n)
+{
+    return map[n / 32] & (1u << (n % 32));
+}
+
+static inline void irq_bit_put(uint32_t *map, unsigned n, bool on)
+{
+    if (on) {
+        map[n / 32] |= 1u << (n % 32);
+    } else {
+        map[n / 32] &= ~(1u << (n % 32));
+    }
+}
+
+/* Append the set sources of [first, last] as runs, "1-3,7", or "none" (info pic). */
+void irq_bitmap_append(GString *out, const uint32_t *map, unsigned first, unsigned last);
+
 void irq_stats_register(const IrqStats *stats);
 void irq_stats_unregister(const IrqStats *stats);
 /* Every registered controller, in registration order. */
