@@ -405,20 +405,21 @@ static int read_mip(RISCVCPU *cpu, int csrno, uint64_t *val)
 }
 
 /* M-mode may write SSIP, and STIP while Sstc does not own it; the rest come from devices. */
+static uint64_t mip_sw_writable(RISCVCPU *cpu)
+{
+    return MIP_SSIP | ((cpu->menvcfg & MENVCFG_STCE) ? 0 : MIP_STIP);
+}
+
 static int write_mip(RISCVCPU *cpu, int csrno, uint64_t val)
 {
-    uint64_t mask = MIP_SSIP | ((cpu->menvcfg & MENVCFG_STCE) ? 0 : MIP_STIP);
-
-    riscv_cpu_update_mip(cpu, mask, val);
+    riscv_cpu_update_mip(cpu, mip_sw_writable(cpu), val);
     return OK;
 }
 
 /* mvip without mvien: bits 1 and 5 alias the writable SSIP and STIP of mip (AIA §6.3.2). */
 static int read_mvip(RISCVCPU *cpu, int csrno, uint64_t *val)
 {
-    uint64_t mask = MIP_SSIP | ((cpu->menvcfg & MENVCFG_STCE) ? 0 : MIP_STIP);
-
-    *val = __atomic_load_n(&cpu->mip, __ATOMIC_SEQ_CST) & mask;
+    *val = __atomic_load_n(&cpu->mip, __ATOMIC_SEQ_CST) & mip_sw_writable(cpu);
     return OK;
 }
 
