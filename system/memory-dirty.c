@@ -238,6 +238,17 @@ static uint64_t report_range(const FlatRange *r, DirtyMemoryClient client, GStri
     return count;
 }
 
+/* Is r the first range of as->view that shows its region? */
+static bool first_range_of_region(const FlatView *view, unsigned i)
+{
+    for (unsigned j = 0; j < i; j++) {
+        if (view->ranges[j].mr == view->ranges[i].mr) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void memory_dirty_report_and_clear(AddressSpace *as, DirtyMemoryClient client, GString *out)
 {
     g_autoptr(GString) runs = g_string_new(NULL);
@@ -250,7 +261,10 @@ void memory_dirty_report_and_clear(AddressSpace *as, DirtyMemoryClient client, G
         if (r->mr->kind == MR_RAM && memory_region_is_logging(r->mr, client) &&
             !(r->offset_in_region & (DIRTY_PAGE_SIZE - 1))) {
             logging = true;
-            memory_region_sync_dirty_bitmap(r->mr);
+            /* A sync already covers every range the region shows in (pc's RAM: two). */
+            if (first_range_of_region(as->view, i)) {
+                memory_region_sync_dirty_bitmap(r->mr);
+            }
             total += report_range(r, client, runs);
         }
     }
