@@ -194,10 +194,7 @@ static void virtio_mmio_write(void *opaque, uint64_t addr, uint64_t val, unsigne
         virtio_isr_ack(vdev, val);
         break;
     case VIRTIO_MMIO_STATUS:
-        virtio_set_status(vdev, val & 0xff);
-        if ((val & 0xff) == 0) {
-            s->host_features_sel = s->guest_features_sel = s->queue_sel = 0;
-        }
+        virtio_set_status(vdev, val & 0xff); /* 0 resets, transport state too */
         break;
     case VIRTIO_MMIO_QUEUE_DESC_LOW:
     case VIRTIO_MMIO_QUEUE_DESC_HIGH:
@@ -234,12 +231,19 @@ static const MemoryRegionOps virtio_mmio_ops = {
 
 /* ---- the bus: one device per slot ---- */
 
+/* The device's reset (driver, machine) returns the selectors to 0. */
+static void virtio_mmio_transport_reset(DeviceState *proxy)
+{
+    VirtIOMMIOProxy *s = (VirtIOMMIOProxy *)proxy;
+
+    s->host_features_sel = s->guest_features_sel = s->queue_sel = 0;
+}
+
 static void virtio_mmio_device_plugged(DeviceState *proxy, VirtIODevice *vdev)
 {
     VirtIOMMIOProxy *s = (VirtIOMMIOProxy *)proxy;
 
     s->vdev = vdev;
-    s->host_features_sel = s->guest_features_sel = s->queue_sel = 0;
 }
 
 static void virtio_mmio_device_unplugged(DeviceState *proxy, VirtIODevice *vdev)
@@ -252,6 +256,7 @@ static void virtio_mmio_device_unplugged(DeviceState *proxy, VirtIODevice *vdev)
 
 static const VirtioBusOps virtio_mmio_bus_ops = {
     .bus = {.max_devices = 1},
+    .reset = virtio_mmio_transport_reset,
     .device_plugged = virtio_mmio_device_plugged,
     .device_unplugged = virtio_mmio_device_unplugged,
     .update_irq = virtio_mmio_update_irq,
@@ -278,13 +283,6 @@ static void virtio_mmio_unrealize(DeviceState *dev)
     memory_region_destroy(&s->iomem); /* leaves the system memory map too */
 }
 
-static void virtio_mmio_reset(DeviceState *dev)
-{
-    VirtIOMMIOProxy *s = (VirtIOMMIOProxy *)dev;
-
-    s->host_features_sel = s->guest_features_sel = s->queue_sel = 0;
-}
-
 static void virtio_mmio_print_dev(DeviceState *dev, GString *out, int indent)
 {
     VirtIOMMIOProxy *s = (VirtIOMMIOProxy *)dev;
@@ -307,7 +305,6 @@ static DeviceClass virtio_mmio_class = {
     .props = virtio_mmio_props,
     .realize = virtio_mmio_realize,
     .unrealize = virtio_mmio_unrealize,
-    .reset = virtio_mmio_reset,
     .print_dev = virtio_mmio_print_dev,
 };
 

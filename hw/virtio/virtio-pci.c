@@ -223,11 +223,7 @@ static void virtio_pci_common_write(void *opaque, uint64_t addr, uint64_t val, u
         virtio_set_guest_features_word(vdev, p->gfselect, val);
         break;
     case VIRTIO_PCI_COMMON_STATUS:
-        virtio_set_status(vdev, val & 0xff);
-        if ((val & 0xff) == 0) {
-            p->dfselect = p->gfselect = p->queue_sel = 0;
-            virtio_pci_unmap_vectors(p);
-        }
+        virtio_set_status(vdev, val & 0xff); /* 0 resets, transport state too */
         break;
     case VIRTIO_PCI_COMMON_Q_SELECT:
         p->queue_sel = val;
@@ -415,12 +411,19 @@ static void virtio_pci_config_write(PCIDevice *pci, uint32_t addr, uint32_t val,
 
 /* ---- the virtio bus: one device ---- */
 
+static void virtio_pci_transport_reset(DeviceState *proxy)
+{
+    VirtIOPCIProxy *p = (VirtIOPCIProxy *)proxy;
+
+    p->dfselect = p->gfselect = p->queue_sel = 0;
+    virtio_pci_unmap_vectors(p);
+}
+
 static void virtio_pci_device_plugged(DeviceState *proxy, VirtIODevice *vdev)
 {
     VirtIOPCIProxy *p = (VirtIOPCIProxy *)proxy;
 
     p->vdev = vdev;
-    p->dfselect = p->gfselect = p->queue_sel = 0;
     /* §4.1.2.1: modern devices are 0x1040 + their virtio device id. */
     pci_set_word(p->pci.config + PCI_DEVICE_ID, PCI_DEVICE_ID_VIRTIO_10_BASE + vdev->device_id);
 }
@@ -459,6 +462,7 @@ static bool virtio_pci_notify(DeviceState *proxy, VirtIODevice *vdev, VirtQueue 
 
 static const VirtioBusOps virtio_pci_bus_ops = {
     .bus = {.max_devices = 1},
+    .reset = virtio_pci_transport_reset,
     .device_plugged = virtio_pci_device_plugged,
     .device_unplugged = virtio_pci_device_unplugged,
     .update_irq = virtio_pci_update_irq,
@@ -663,8 +667,6 @@ static void virtio_pci_reset(PCIDevice *pci)
 {
     VirtIOPCIProxy *p = (VirtIOPCIProxy *)pci;
 
-    p->dfselect = p->gfselect = p->queue_sel = 0;
-    virtio_pci_unmap_vectors(p);
     if (p->vdev) {
         virtio_reset(p->vdev);
     }

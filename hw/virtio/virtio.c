@@ -216,6 +216,9 @@ void virtio_reset(VirtIODevice *vdev)
     for (unsigned i = 0; i < vdev->num_queues; i++) {
         virtqueue_reset_one(&vdev->vq[i]);
     }
+    if (vdev->bus_ops && vdev->bus_ops->reset) {
+        vdev->bus_ops->reset(vdev->proxy);
+    }
     virtio_update_irq(vdev);
 }
 

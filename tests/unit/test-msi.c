@@ -546,9 +546,15 @@ static void test_virtio_pci_vector_readback(void)
     common_wr(VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
     common_wr(VIRTIO_PCI_COMMON_Q_MSIX, 1, 2);
     common_wr(VIRTIO_PCI_COMMON_MSIX, 0, 2);
+    common_wr(VIRTIO_PCI_COMMON_DFSELECT, 1, 4);
     common_wr(VIRTIO_PCI_COMMON_STATUS, 0, 1);
     g_assert_cmphex(common_rd(VIRTIO_PCI_COMMON_MSIX, 2), ==, VIRTIO_MSI_NO_VECTOR);
     g_assert_cmphex(common_rd(VIRTIO_PCI_COMMON_Q_MSIX, 2), ==, VIRTIO_MSI_NO_VECTOR);
+    g_assert_cmphex(common_rd(VIRTIO_PCI_COMMON_DFSELECT, 4), ==, 0); /* selectors too */
+    /* So does a reset of the machine, reaching the proxy through its virtio device. */
+    common_wr(VIRTIO_PCI_COMMON_MSIX, 0, 2);
+    device_reset(&virtio_pci_get_vdev(vrng)->parent);
+    g_assert_cmphex(common_rd(VIRTIO_PCI_COMMON_MSIX, 2), ==, VIRTIO_MSI_NO_VECTOR);
 }
 
 static void test_virtio_pci_queue_and_config_vectors(void)

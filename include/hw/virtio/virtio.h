@@ -113,6 +113,12 @@ typedef struct VirtioBusOps {
     /* The device on the bus was realized / is going away. */
     void (*device_plugged)(DeviceState *proxy, VirtIODevice *vdev);
     void (*device_unplugged)(DeviceState *proxy, VirtIODevice *vdev);
+    /*
+     * Optional: vdev was reset (by its driver, the machine or the transport); return
+     * what the transport keeps for it (register selectors, vector mappings) to its
+     * initial values.
+     */
+    void (*reset)(DeviceState *proxy);
     /* vdev->isr changed: assert or deassert the interrupt as the transport does. */
     void (*update_irq)(DeviceState *proxy, VirtIODevice *vdev);
     /*
