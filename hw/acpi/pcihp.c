@@ -15,8 +15,6 @@
 #include "util/error.h"
 #include "util/log.h"
 
-#define PCI_FUNCS_PER_SLOT 8
-
 static bool pcihp_slot_removable(PCIBus *bus, unsigned slot)
 {
     for (unsigned fn = 0; fn < PCI_FUNCS_PER_SLOT; fn++) {
@@ -48,13 +46,7 @@ static void pcihp_eject_slot(AcpiPciHp *hp, unsigned slot)
                         slot);
         return;
     }
-    for (int fn = PCI_FUNCS_PER_SLOT - 1; fn >= 0; fn--) {
-        PCIDevice *dev = hp->bus->devices[PCI_DEVFN(slot, fn)];
-
-        if (dev) {
-            qdev_unplug_complete(&dev->qdev);
-        }
-    }
+    pci_bus_unplug_slot(hp->bus, slot);
     hp->down &= ~(1u << slot);
 }
 

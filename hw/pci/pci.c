@@ -428,6 +428,17 @@ bool pci_bus_master_enabled(PCIDevice *dev)
     return true;
 }
 
+void pci_bus_unplug_slot(PCIBus *bus, unsigned slot)
+{
+    for (int fn = PCI_FUNCS_PER_SLOT - 1; fn >= 0; fn--) {
+        PCIDevice *dev = bus->devices[PCI_DEVFN(slot, fn)];
+
+        if (dev) {
+            qdev_unplug_complete(&dev->qdev);
+        }
+    }
+}
+
 PCIDMAResult pci_dma_rw(PCIDevice *dev, uint64_t addr, void *buf, size_t len, bool to_memory)
 {
     uint8_t *p = buf;

@@ -165,13 +165,7 @@ static void pcie_cap_slot_set_present(PCIDevice *dev, bool present)
 /* The slot lets go of its devices: unrealized (DEVICE_DELETED), presence and link down. */
 static void pcie_cap_slot_do_unplug(PCIDevice *dev)
 {
-    PCIBus *bus = slot_bus(dev);
-
-    for (int devfn = PCI_DEVFN_MAX - 1; devfn >= 0; devfn--) {
-        if (bus->devices[devfn]) {
-            qdev_unplug_complete(&bus->devices[devfn]->qdev);
-        }
-    }
+    pci_bus_unplug_slot(slot_bus(dev), 0); /* a port's one slot */
     pcie_cap_slot_set_present(dev, false);
     /* As QEMU: Presence Detect Changed records it; Linux enables no interrupt for it here. */
     pcie_cap_slot_event(dev, PCI_EXP_SLTSTA_PDC);

@@ -25,6 +25,7 @@
 #define PCI_SLOT_MAX 32
 #define PCI_FUNC_MAX 8
 #define PCI_DEVFN_MAX 256
+#define PCI_FUNCS_PER_SLOT 8
 #define PCI_NUM_PINS 4 /* INTA..INTD */
 
 #define PCI_DEVFN(slot, func) ((((slot)&0x1f) << 3) | ((func)&0x07))
@@ -380,6 +381,8 @@ static inline void pci_irq_deassert(PCIDevice *dev)
  * it and in every bridge between it and the root bus.
  */
 bool pci_bus_master_enabled(PCIDevice *dev);
+/* A hotplug controller lets go of the card in slot: its functions, function 0 last. */
+void pci_bus_unplug_slot(PCIBus *bus, unsigned slot);
 
 typedef enum PCIDMAResult {
     PCI_DMA_OK,
