@@ -392,7 +392,9 @@ typedef enum PCIDMAResult {
 /*
  * DMA by dev as a bus master between buf and guest RAM at [addr, addr + len):
  * into RAM when to_memory. A master abort sets Received Master Abort in dev's
- * status register, as the PCI spec has the master do.
+ * status register, as the PCI spec has the master do. Only RAM, unlike
+ * address_space_rw: a guest aiming DMA at device registers would make one
+ * device model call into another (or itself) in the middle of a transfer.
  */
 PCIDMAResult pci_dma_rw(PCIDevice *dev, uint64_t addr, void *buf, size_t len, bool to_memory);
 /* The usual swizzle: pin of a device in slot N -> line (pin + N) % 4 of the bus. */
