@@ -213,14 +213,38 @@ static void luks_crypt(LuksVolume *v, bool encrypt, uint64_t sector, uint8_t *bu
     }
 }
 
-void luks_encrypt(LuksVolume *vol, uint64_t sector, uint8_t *buf, size_t len)
+int luks_preadv(LuksVolume *vol, BlockDriverState *file, int64_t offset, uint64_t sector,
+                int64_t bytes, IOVector *qiov, size_t qiov_offset)
 {
-    luks_crypt(vol, true, sector, buf, len);
+    if (!vol || !vol->unlocked) {
+        return -EACCES; /* opened for metadata only */
+    }
+    g_autofree uint8_t *buf = g_try_malloc(bytes);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    int ret = bdrv_pread(file, offset, bytes, buf);
+    if (ret == 0) {
+        luks_crypt(vol, false, sector, buf, bytes);
+        iovec_from_buf(qiov, qiov_offset, buf, bytes);
+    }
+    return ret;
 }
 
-void luks_decrypt(LuksVolume *vol, uint64_t sector, uint8_t *buf, size_t len)
+int luks_pwritev(LuksVolume *vol, BlockDriverState *file, int64_t offset, uint64_t sector,
+                 int64_t bytes, IOVector *qiov, size_t qiov_offset)
 {
-    luks_crypt(vol, false, sector, buf, len);
+    if (!vol || !vol->unlocked) {
+        return -EACCES;
+    }
+    /* A copy: the caller's buffers must not see the ciphertext. */
+    g_autofree uint8_t *buf = g_try_malloc(bytes);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    iovec_to_buf(qiov, qiov_offset, buf, bytes);
+    luks_crypt(vol, true, sector, buf, bytes);
+    return bdrv_pwrite(file, offset, bytes, buf);
 }
 
 /* AF diffusion: each hash-sized block becomes H(block index || block). */
@@ -318,7 +342,7 @@ static int luks_try_slot(BlockDriverState *file, uint64_t base, const LuksHeader
     luks_pbkdf2((const uint8_t *)password, strlen(password), slot->salt, slot->iterations,
                 slot_key, h->key_bytes);
     xts_setup(&slot_vol, slot_key);
-    luks_decrypt(&slot_vol, 0, split, area);
+    luks_crypt(&slot_vol, false, 0, split, area);
     af_merge(split, slot->stripes, h->key_bytes, key);
     return luks_key_matches_digest(h, key) ? 1 : 0;
 }
@@ -453,7 +477,7 @@ LuksVolume *luks_format(BlockDriverState *file, uint64_t base, const char *passw
     luks_pbkdf2((const uint8_t *)password, strlen(password), h.slots[0].salt, iters, slot_key,
            h.key_bytes);
     xts_setup(&slot_vol, slot_key);
-    luks_encrypt(&slot_vol, 0, split, area);
+    luks_crypt(&slot_vol, true, 0, split, area);
     memset(&slot_vol, 0, sizeof(slot_vol));
     memset(slot_key, 0, sizeof(slot_key));
 
@@ -475,11 +499,6 @@ LuksVolume *luks_format(BlockDriverState *file, uint64_t base, const char *passw
     xts_setup(vol, key);
     memset(key, 0, sizeof(key));
     return vol;
-}
-
-bool luks_is_unlocked(LuksVolume *vol)
-{
-    return vol->unlocked;
 }
 
 /* The key slots as qemu-img info lists them: a JSON array. */
