@@ -689,9 +689,6 @@ int qcow2_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t bytes, int
     if ((uint64_t)offset > s->size || (uint64_t)bytes > s->size - offset) {
         return -EIO;
     }
-    if (s->crypt_method && ((offset | bytes) & (LUKS_SECTOR_SIZE - 1))) {
-        return -ENOTSUP; /* partial sectors: block.c writes zeroes through the cipher */
-    }
     /* The zero flag needs v3; in v2 only an image without backing can drop clusters. */
     bool can_zero_flag = s->qcow_version >= 3;
     if (!can_zero_flag && bs->backing) {
