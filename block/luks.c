@@ -432,29 +432,21 @@ static uint32_t pbkdf2_calibrate(uint64_t ms, size_t key_len)
     }
 }
 
-static void luks_make_uuid(char *out, const uint8_t *r)
-{
-    /* Version 4 (random) UUID, as text. */
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-4%x%02x-%x%x%02x-%02x%02x%02x%02x%02x%02x",
-             r[0], r[1], r[2], r[3], r[4], r[5], r[6] & 0xf, r[7], 8 | (r[8] & 3), r[8] >> 4,
-             r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
-}
-
 LuksVolume *luks_format(BlockDriverState *file, uint64_t base, const char *password,
                         uint64_t iter_time_ms, GError **errp)
 {
     LuksHeader h = { .key_bytes = LUKS_MAX_KEY_BYTES };
-    uint8_t key[LUKS_MAX_KEY_BYTES], uuid_bytes[16], slot_key[LUKS_MAX_KEY_BYTES];
+    uint8_t key[LUKS_MAX_KEY_BYTES], slot_key[LUKS_MAX_KEY_BYTES];
     strcpy(h.cipher_name, "aes");
     strcpy(h.cipher_mode, "xts-plain64");
     strcpy(h.hash_spec, "sha256");
     if (!fill_random(key, sizeof(key), errp) ||
         !fill_random(h.mk_digest_salt, LUKS_SALT_LEN, errp) ||
-        !fill_random(h.slots[0].salt, LUKS_SALT_LEN, errp) ||
-        !fill_random(uuid_bytes, sizeof(uuid_bytes), errp)) {
+        !fill_random(h.slots[0].salt, LUKS_SALT_LEN, errp)) {
         return NULL;
     }
-    luks_make_uuid(h.uuid, uuid_bytes);
+    g_autofree char *uuid = g_uuid_string_random();
+    g_strlcpy(h.uuid, uuid, sizeof(h.uuid));
     uint32_t iters = pbkdf2_calibrate(iter_time_ms, h.key_bytes);
     h.mk_digest_iterations = MAX(iters / 4, LUKS_MIN_ITERS);
     luks_pbkdf2(key, h.key_bytes, h.mk_digest_salt, h.mk_digest_iterations, h.mk_digest,
