@@ -591,7 +591,8 @@ int bdrv_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t bytes, int 
     if (!(bs->open_flags & BDRV_O_UNMAP)) {
         flags &= ~BDRV_REQ_MAY_UNMAP;
     }
-    if (bs->drv->pwrite_zeroes) {
+    /* Partial sectors go through bdrv_pwrite below, which widens them. */
+    if (bs->drv->pwrite_zeroes && !bdrv_is_unaligned(bs, offset, bytes)) {
         ret = bs->drv->pwrite_zeroes(bs, offset, bytes, flags);
         if (ret != -ENOTSUP) {
             return ret;

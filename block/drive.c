@@ -32,11 +32,6 @@ static const char *const if_names[IF_COUNT] = {
     [IF_NONE] = "none", [IF_IDE] = "ide", [IF_VIRTIO] = "virtio", [IF_PFLASH] = "pflash",
 };
 
-void drive_set_default_interface(BlockInterfaceType type)
-{
-    default_interface = type;
-}
-
 static BlockInterfaceType drive_interface_by_name(const char *name)
 {
     BlockInterfaceType type;
@@ -211,8 +206,8 @@ static DriveInfo *drive_register(const char *id, BlockInterfaceType type, int in
     d->blk = blk;
     d->filename = g_strdup(filename);
     d->read_only = read_only;
-    d->werror = BLOCKDEV_ON_ERROR_ENOSPC;
-    d->rerror = BLOCKDEV_ON_ERROR_REPORT;
+    d->werror = block_on_error_default(false);
+    d->rerror = block_on_error_default(true);
     if (!drives) {
         drives = g_ptr_array_new();
     }
@@ -278,8 +273,8 @@ bool drive_add_from_spec(const char *spec, GError **errp)
     g_autoptr(KeyValList) kv = keyval_parse("-drive", spec, NULL, errp);
     const char *file, *format, *ifname, *id, *media, *cache, *discard, *aio, *serial;
     const char *werror, *rerror;
-    BlockdevOnError on_werror = BLOCKDEV_ON_ERROR_ENOSPC; /* QEMU's defaults */
-    BlockdevOnError on_rerror = BLOCKDEV_ON_ERROR_REPORT;
+    BlockdevOnError on_werror = block_on_error_default(false);
+    BlockdevOnError on_rerror = block_on_error_default(true);
     g_autofree char *auto_id = NULL;
     BlockInterfaceType type = IF_NONE;
     BlockOpenOptions o = {0};

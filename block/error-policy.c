@@ -21,6 +21,11 @@ static const char *const on_error_names[] = {
     [BLOCKDEV_ON_ERROR_STOP] = "stop",
 };
 
+BlockdevOnError block_on_error_default(bool is_read)
+{
+    return is_read ? BLOCKDEV_ON_ERROR_REPORT : BLOCKDEV_ON_ERROR_ENOSPC;
+}
+
 bool block_on_error_parse(const char *value, bool is_read, BlockdevOnError *out, GError **errp)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(on_error_names); i++) {
@@ -51,7 +56,7 @@ const char *block_io_status_name(BlockIOStatus status)
 /* The action d's policy (the defaults without a drive) picks for error. */
 static BlockErrorAction block_error_action_pick(DriveInfo *d, bool is_read, int error)
 {
-    BlockdevOnError policy = is_read ? BLOCKDEV_ON_ERROR_REPORT : BLOCKDEV_ON_ERROR_ENOSPC;
+    BlockdevOnError policy = block_on_error_default(is_read);
 
     if (d) {
         policy = is_read ? d->rerror : d->werror;

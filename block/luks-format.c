@@ -56,41 +56,20 @@ static int64_t luks_getlength(BlockDriverState *bs)
     return ROUND_DOWN(MAX(len - (int64_t)s->payload_offset, 0), (int64_t)LUKS_SECTOR_SIZE);
 }
 
-/* Payload I/O through a bounce buffer: decrypted after reading, encrypted before writing. */
-static int luks_rw(BlockDriverState *bs, bool write, int64_t offset, int64_t bytes, IOVector *qiov)
+static int luks_driver_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                              IOVector *qiov, int flags)
 {
     BDRVLuksState *s = bs->opaque;
-    if (!luks_is_unlocked(s->vol)) {
-        return -EACCES; /* opened for metadata only */
-    }
-    g_autofree uint8_t *buf = g_try_malloc(bytes);
-    if (!buf) {
-        return -ENOMEM;
-    }
-    uint64_t sector = offset / LUKS_SECTOR_SIZE;
-    if (write) {
-        iovec_to_buf(qiov, 0, buf, bytes);
-        luks_encrypt(s->vol, sector, buf, bytes);
-        return bdrv_pwrite(bs->file, s->payload_offset + offset, bytes, buf);
-    }
-    int ret = bdrv_pread(bs->file, s->payload_offset + offset, bytes, buf);
-    if (ret == 0) {
-        luks_decrypt(s->vol, sector, buf, bytes);
-        iovec_from_buf(qiov, 0, buf, bytes);
-    }
-    return ret;
+    return luks_preadv(s->vol, bs->file, s->payload_offset + offset, offset / LUKS_SECTOR_SIZE,
+                       bytes, qiov, 0);
 }
 
-static int luks_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes, IOVector *qiov,
-                       int flags)
+static int luks_driver_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                               IOVector *qiov, int flags)
 {
-    return luks_rw(bs, false, offset, bytes, qiov);
-}
-
-static int luks_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes, IOVector *qiov,
-                        int flags)
-{
-    return luks_rw(bs, true, offset, bytes, qiov);
+    BDRVLuksState *s = bs->opaque;
+    return luks_pwritev(s->vol, bs->file, s->payload_offset + offset, offset / LUKS_SECTOR_SIZE,
+                        bytes, qiov, 0);
 }
 
 static int luks_flush(BlockDriverState *bs)
@@ -165,8 +144,8 @@ BlockDriver bdrv_driver_luks = {
     .open = luks_driver_open,
     .close = luks_driver_close,
     .create = luks_create,
-    .preadv = luks_preadv,
-    .pwritev = luks_pwritev,
+    .preadv = luks_driver_preadv,
+    .pwritev = luks_driver_pwritev,
     .flush = luks_flush,
     .getlength = luks_getlength,
     .truncate = luks_truncate,

@@ -213,14 +213,38 @@ static void luks_crypt(LuksVolume *v, bool encrypt, uint64_t sector, uint8_t *bu
     }
 }
 
-void luks_encrypt(LuksVolume *vol, uint64_t sector, uint8_t *buf, size_t len)
+int luks_preadv(LuksVolume *vol, BlockDriverState *file, int64_t offset, uint64_t sector,
+                int64_t bytes, IOVector *qiov, size_t qiov_offset)
 {
-    luks_crypt(vol, true, sector, buf, len);
+    if (!vol || !vol->unlocked) {
+        return -EACCES; /* opened for metadata only */
+    }
+    g_autofree uint8_t *buf = g_try_malloc(bytes);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    int ret = bdrv_pread(file, offset, bytes, buf);
+    if (ret == 0) {
+        luks_crypt(vol, false, sector, buf, bytes);
+        iovec_from_buf(qiov, qiov_offset, buf, bytes);
+    }
+    return ret;
 }
 
-void luks_decrypt(LuksVolume *vol, uint64_t sector, uint8_t *buf, size_t len)
+int luks_pwritev(LuksVolume *vol, BlockDriverState *file, int64_t offset, uint64_t sector,
+                 int64_t bytes, IOVector *qiov, size_t qiov_offset)
 {
-    luks_crypt(vol, false, sector, buf, len);
+    if (!vol || !vol->unlocked) {
+        return -EACCES;
+    }
+    /* A copy: the caller's buffers must not see the ciphertext. */
+    g_autofree uint8_t *buf = g_try_malloc(bytes);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    iovec_to_buf(qiov, qiov_offset, buf, bytes);
+    luks_crypt(vol, true, sector, buf, bytes);
+    return bdrv_pwrite(file, offset, bytes, buf);
 }
 
 /* AF diffusion: each hash-sized block becomes H(block index || block). */
@@ -318,7 +342,7 @@ static int luks_try_slot(BlockDriverState *file, uint64_t base, const LuksHeader
     luks_pbkdf2((const uint8_t *)password, strlen(password), slot->salt, slot->iterations,
                 slot_key, h->key_bytes);
     xts_setup(&slot_vol, slot_key);
-    luks_decrypt(&slot_vol, 0, split, area);
+    luks_crypt(&slot_vol, false, 0, split, area);
     af_merge(split, slot->stripes, h->key_bytes, key);
     return luks_key_matches_digest(h, key) ? 1 : 0;
 }
@@ -408,29 +432,21 @@ static uint32_t pbkdf2_calibrate(uint64_t ms, size_t key_len)
     }
 }
 
-static void luks_make_uuid(char *out, const uint8_t *r)
-{
-    /* Version 4 (random) UUID, as text. */
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-4%x%02x-%x%x%02x-%02x%02x%02x%02x%02x%02x",
-             r[0], r[1], r[2], r[3], r[4], r[5], r[6] & 0xf, r[7], 8 | (r[8] & 3), r[8] >> 4,
-             r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
-}
-
 LuksVolume *luks_format(BlockDriverState *file, uint64_t base, const char *password,
                         uint64_t iter_time_ms, GError **errp)
 {
     LuksHeader h = { .key_bytes = LUKS_MAX_KEY_BYTES };
-    uint8_t key[LUKS_MAX_KEY_BYTES], uuid_bytes[16], slot_key[LUKS_MAX_KEY_BYTES];
+    uint8_t key[LUKS_MAX_KEY_BYTES], slot_key[LUKS_MAX_KEY_BYTES];
     strcpy(h.cipher_name, "aes");
     strcpy(h.cipher_mode, "xts-plain64");
     strcpy(h.hash_spec, "sha256");
     if (!fill_random(key, sizeof(key), errp) ||
         !fill_random(h.mk_digest_salt, LUKS_SALT_LEN, errp) ||
-        !fill_random(h.slots[0].salt, LUKS_SALT_LEN, errp) ||
-        !fill_random(uuid_bytes, sizeof(uuid_bytes), errp)) {
+        !fill_random(h.slots[0].salt, LUKS_SALT_LEN, errp)) {
         return NULL;
     }
-    luks_make_uuid(h.uuid, uuid_bytes);
+    g_autofree char *uuid = g_uuid_string_random();
+    g_strlcpy(h.uuid, uuid, sizeof(h.uuid));
     uint32_t iters = pbkdf2_calibrate(iter_time_ms, h.key_bytes);
     h.mk_digest_iterations = MAX(iters / 4, LUKS_MIN_ITERS);
     luks_pbkdf2(key, h.key_bytes, h.mk_digest_salt, h.mk_digest_iterations, h.mk_digest,
@@ -453,7 +469,7 @@ LuksVolume *luks_format(BlockDriverState *file, uint64_t base, const char *passw
     luks_pbkdf2((const uint8_t *)password, strlen(password), h.slots[0].salt, iters, slot_key,
            h.key_bytes);
     xts_setup(&slot_vol, slot_key);
-    luks_encrypt(&slot_vol, 0, split, area);
+    luks_crypt(&slot_vol, true, 0, split, area);
     memset(&slot_vol, 0, sizeof(slot_vol));
     memset(slot_key, 0, sizeof(slot_key));
 
@@ -475,11 +491,6 @@ LuksVolume *luks_format(BlockDriverState *file, uint64_t base, const char *passw
     xts_setup(vol, key);
     memset(key, 0, sizeof(key));
     return vol;
-}
-
-bool luks_is_unlocked(LuksVolume *vol)
-{
-    return vol->unlocked;
 }
 
 /* The key slots as qemu-img info lists them: a JSON array. */

@@ -168,7 +168,6 @@ static int decompress_cluster(BlockDriverState *bs, uint64_t l2_entry)
     return 0;
 }
 
-/* Read [offset, offset+bytes) into qiov at qiov_offset. Lock held when locked. */
 /*
  * Guest data at host offset host, into qiov from qiov_offset: decrypted when
  * the image is encrypted (the IV is the host sector, as QEMU's qcow2 LUKS).
@@ -178,19 +177,8 @@ static int qcow2_read_host(BlockDriverState *bs, uint64_t host, uint64_t bytes, 
 {
     BDRVQcow2State *s = bs->opaque;
     if (s->crypt_method) {
-        if (!s->crypto || !luks_is_unlocked(s->crypto)) {
-            return -EACCES; /* opened for metadata only */
-        }
-        g_autofree uint8_t *buf = g_try_malloc(bytes);
-        if (!buf) {
-            return -ENOMEM;
-        }
-        int ret = bdrv_pread(bs->file, host, bytes, buf);
-        if (ret == 0) {
-            luks_decrypt(s->crypto, host / LUKS_SECTOR_SIZE, buf, bytes);
-            iovec_from_buf(qiov, qiov_offset, buf, bytes);
-        }
-        return ret;
+        return luks_preadv(s->crypto, bs->file, host, host / LUKS_SECTOR_SIZE, bytes, qiov,
+                           qiov_offset);
     }
     IOVector part;
     iovec_init_slice(&part, qiov, qiov_offset, bytes);
@@ -203,21 +191,14 @@ static int qcow2_read_host(BlockDriverState *bs, uint64_t host, uint64_t bytes, 
 static int qcow2_write_host(BlockDriverState *bs, uint64_t host, IOVector *data)
 {
     BDRVQcow2State *s = bs->opaque;
-    if (!s->crypt_method) {
-        return bdrv_pwritev(bs->file, host, data->size, data, 0);
+    if (s->crypt_method) {
+        return luks_pwritev(s->crypto, bs->file, host, host / LUKS_SECTOR_SIZE, data->size, data,
+                            0);
     }
-    if (!s->crypto || !luks_is_unlocked(s->crypto)) {
-        return -EACCES;
-    }
-    g_autofree uint8_t *buf = g_try_malloc(data->size);
-    if (!buf) {
-        return -ENOMEM;
-    }
-    iovec_to_buf(data, 0, buf, data->size);
-    luks_encrypt(s->crypto, host / LUKS_SECTOR_SIZE, buf, data->size);
-    return bdrv_pwrite(bs->file, host, data->size, buf);
+    return bdrv_pwritev(bs->file, host, data->size, data, 0);
 }
 
+/* Read [offset, offset+bytes) into qiov at qiov_offset. Lock held when locked. */
 static int qcow2_do_read(BlockDriverState *bs, uint64_t offset, uint64_t bytes, IOVector *qiov,
                          size_t qiov_offset, bool locked)
 {
@@ -707,9 +688,6 @@ int qcow2_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t bytes, int
     BDRVQcow2State *s = bs->opaque;
     if ((uint64_t)offset > s->size || (uint64_t)bytes > s->size - offset) {
         return -EIO;
-    }
-    if (s->crypt_method && ((offset | bytes) & (LUKS_SECTOR_SIZE - 1))) {
-        return -ENOTSUP; /* partial sectors: block.c writes zeroes through the cipher */
     }
     /* The zero flag needs v3; in v2 only an image without backing can drop clusters. */
     bool can_zero_flag = s->qcow_version >= 3;

@@ -13,6 +13,12 @@
 extern bool img_image_opts;
 BlockBackend *img_open(const char *filename, const char *fmt, int flags, bool force_share,
                        const char *cache, bool quiet);
+/*
+ * filename itself even under --image-opts: for the paths that images name
+ * (backing files, commit and rebase targets), which are never option lists.
+ */
+BlockBackend *img_open_path(const char *filename, const char *fmt, int flags, bool force_share,
+                            const char *cache, bool quiet);
 /* Open filename itself (never an option list) with options o. */
 BlockBackend *img_open_with(const char *filename, BlockOpenOptions *o, int flags,
                             bool force_share, const char *cache);

@@ -486,8 +486,9 @@ static int img_commit_into(const char *top_name, const char *fmt, const char *ba
         blk_unref(top);
         return 1;
     }
-    BlockBackend *base = img_open(bdrv_get_filename(base_node), bdrv_get_format_name(base_node),
-                                  BDRV_O_RDWR | BDRV_O_NO_BACKING, false, "unsafe", true);
+    BlockBackend *base = img_open_path(bdrv_get_filename(base_node),
+                                       bdrv_get_format_name(base_node),
+                                       BDRV_O_RDWR | BDRV_O_NO_BACKING, false, "unsafe", true);
     int ret = 1;
     if (base) {
         int r = bdrv_commit_copy(blk_bs(top), base_node, blk_bs(base), commit_progress,
@@ -561,7 +562,7 @@ int img_commit(int argc, char **argv)
         return 1;
     }
     const char *bfmt = bdrv_get_backing_format(tbs)[0] ? bdrv_get_backing_format(tbs) : NULL;
-    BlockBackend *base = img_open(bpath, bfmt, BDRV_O_RDWR, false, "unsafe", true);
+    BlockBackend *base = img_open_path(bpath, bfmt, BDRV_O_RDWR, false, "unsafe", true);
     if (!base) {
         blk_unref(top);
         return 1;
@@ -650,8 +651,9 @@ int img_rebase(int argc, char **argv)
     BlockBackend *newb = NULL;
     g_autofree char *detected = NULL;
     if (!unsafe && new_name[0]) {
-        g_autofree char *path = bdrv_path_combine(filename, new_name);
-        newb = img_open(path, new_fmt, 0, false, NULL, true);
+        /* Relative to the image file (filename may be an --image-opts option list). */
+        g_autofree char *path = bdrv_path_combine(bdrv_get_filename(bs), new_name);
+        newb = img_open_path(path, new_fmt, 0, false, NULL, true);
         if (!newb) {
             goto out;
         }

@@ -38,13 +38,20 @@ BlockBackend *img_open_with(const char *filename, BlockOpenOptions *o, int flags
     return blk;
 }
 
+BlockBackend *img_open_path(const char *filename, const char *fmt, int flags, bool force_share,
+                            const char *cache, bool quiet)
+{
+    BlockOpenOptions o = { .format = fmt, .quiet = quiet };
+    return img_open_with(filename, &o, flags, force_share, cache);
+}
+
 BlockBackend *img_open(const char *filename, const char *fmt, int flags, bool force_share,
                        const char *cache, bool quiet)
 {
-    BlockOpenOptions o = { .format = fmt, .quiet = quiet };
     if (!img_image_opts) {
-        return img_open_with(filename, &o, flags, force_share, cache);
+        return img_open_path(filename, fmt, flags, force_share, cache, quiet);
     }
+    BlockOpenOptions o = { .format = fmt, .quiet = quiet };
     GError *err = NULL;
     const char *path;
     KeyValList *kv = bdrv_parse_image_opts(filename, &path, &o, &err);

@@ -49,9 +49,10 @@ bool drive_add_from_spec(const char *spec, GError **errp);
  * discard=unmap. Devices attach it with drive=N.
  */
 bool blockdev_add_from_spec(const char *spec, GError **errp);
-/* if= when a -drive has none: the machine's choice (IF_VIRTIO unless set). */
-void drive_set_default_interface(BlockInterfaceType type);
-/* The same by name (ide, virtio, ...), for a machine class; false with errp if unknown. */
+/*
+ * if= when a -drive has none, by name (ide, virtio, ...): the machine class's
+ * choice (IF_VIRTIO unless set); false with errp if unknown.
+ */
 bool drive_set_default_interface_name(const char *name, GError **errp);
 /* -snapshot: every later -drive behaves as if snapshot=on. */
 void drive_set_default_snapshot(bool on);

@@ -40,6 +40,8 @@ typedef struct BlockIOErrorEvent {
     const char *reason; /* strerror() */
 } BlockIOErrorEvent;
 
+/* QEMU's defaults: werror=enospc, rerror=report. */
+BlockdevOnError block_on_error_default(bool is_read);
 /* werror= (report, ignore, enospc, stop) or rerror= (the same less enospc). */
 bool block_on_error_parse(const char *value, bool is_read, BlockdevOnError *out, GError **errp);
 const char *block_error_action_name(BlockErrorAction action);

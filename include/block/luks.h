@@ -37,12 +37,17 @@ uint64_t luks_header_size(void);
 LuksVolume *luks_format(BlockDriverState *file, uint64_t base, const char *password,
                         uint64_t iter_time_ms, GError **errp);
 void luks_close(LuksVolume *vol);
-/* False for a volume opened without a password (header only). */
-bool luks_is_unlocked(LuksVolume *vol);
 
-/* En/decrypt len bytes (a multiple of 512) in place; buf's first sector is number sector. */
-void luks_encrypt(LuksVolume *vol, uint64_t sector, uint8_t *buf, size_t len);
-void luks_decrypt(LuksVolume *vol, uint64_t sector, uint8_t *buf, size_t len);
+/*
+ * Payload I/O through a bounce buffer: bytes (a multiple of 512) at offset in
+ * file, decrypted into qiov from qiov_offset, or taken from there and
+ * encrypted; sector is the IV of the first sector. -EACCES when vol is NULL
+ * or was opened without a password (header only).
+ */
+int luks_preadv(LuksVolume *vol, BlockDriverState *file, int64_t offset, uint64_t sector,
+                int64_t bytes, IOVector *qiov, size_t qiov_offset);
+int luks_pwritev(LuksVolume *vol, BlockDriverState *file, int64_t offset, uint64_t sector,
+                 int64_t bytes, IOVector *qiov, size_t qiov_offset);
 
 /* The header's fields for `info`, in qemu-img's names and order. */
 void luks_add_info(LuksVolume *vol, ImageInfoSpecific *info);

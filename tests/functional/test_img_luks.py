@@ -1,8 +1,9 @@
 """LUKS encryption: the "luks" format and qcow2 encrypt.format=luks, keys from
 --object secret. Images written by qemu-io read back byte for byte in mimic-io
-and the reverse; convert round-trips through both tools; check counts the LUKS
-header as used; a wrong or missing key and hostile headers give clear errors.
-The Linux guest test boots with an encrypted disk through -object/-drive."""
+and the reverse; what mimic writes is not in the file as plain text; convert
+round-trips through both tools; check counts the LUKS header as used; a wrong
+or missing key and hostile headers give clear errors. The Linux guest test
+boots with an encrypted disk through -object/-drive."""
 import json
 import os
 import shutil
@@ -100,6 +101,18 @@ def test_mimic_encrypted_image_reads_back_in_qemu(tmp_path, fmt):
         assert "No errors were found on the image." in r.stdout
         r = mimg("check", img)
         assert "No errors were found on the image." in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["luks", "qcow2"])
+def test_mimic_writes_ciphertext(tmp_path, fmt):
+    """What mimic-io reads back as the patterns written is nowhere in the file as plain text."""
+    img = create_with_mimic(tmp_path, fmt)
+    mio("--object", SECRET, "--image-opts", *cmds(WRITES), image_opts(fmt, img))
+    r = mio("--object", SECRET, "--image-opts", *cmds(READS), image_opts(fmt, img), check=False)
+    assert_reads(r, len(READS))
+    raw = open(img, "rb").read()
+    for pattern in (0x61, 0x62, 0x63, 0x64):
+        assert bytes([pattern]) * 200 not in raw, hex(pattern)
 
 
 def test_convert_round_trip_through_both_tools(tmp_path, qemu_images):

@@ -468,12 +468,18 @@ static void test_iov_slice(void)
     iovec_destroy(&two);
 }
 
-/* Asynchronous writes, each sent by the completion of the one before it, on worker threads. */
+/*
+ * Asynchronous writes, each sent by the completion of the one before it, on
+ * worker threads: the worker that ran a callback runs the request it sends,
+ * so the whole chain stays on one thread.
+ */
 typedef struct ChainState {
     BlockBackend *blk;
     IOVector qiov;
     int left;
     int failed;
+    GThread *thread; /* the first callback's */
+    bool moved;      /* a later callback ran on another thread */
 } ChainState;
 
 static void chain_next(void *opaque, int ret)
@@ -482,8 +488,15 @@ static void chain_next(void *opaque, int ret)
     if (ret < 0) {
         c->failed = ret;
     }
+    if (!c->thread) {
+        c->thread = g_thread_self();
+    } else if (c->thread != g_thread_self()) {
+        c->moved = true;
+    }
     if (--c->left > 0) {
         blk_aio_pwritev(c->blk, (int64_t)c->left * 64 * KiB, &c->qiov, 0, chain_next, c);
+        /* Stay busy a moment: a request handed to the pool would go to another worker. */
+        g_usleep(1000);
     }
 }
 
@@ -500,6 +513,8 @@ static void test_aio_callback_chain(void)
     blk_drain(blk);
     g_assert_cmpint(c.left, ==, 0);
     g_assert_cmpint(c.failed, ==, 0);
+    g_assert_true(c.thread != g_thread_self());
+    g_assert_false(c.moved);
     for (int i = 1; i <= 32; i++) {
         assert_pattern(blk, (int64_t)i * 64 * KiB, sizeof(buf), 0x3c);
     }
